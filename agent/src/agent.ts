@@ -1,0 +1,128 @@
+import { mkdir } from "node:fs/promises";
+import { Hono } from "hono";
+import { ApiKeyStore } from "./auth/api-keys.ts";
+import { Authenticator } from "./auth/authenticator.ts";
+import { resolveJwtSecret } from "./auth/jwt-secret.ts";
+import { buildInfo } from "./build-info.ts";
+import type { AgentConfig } from "./config/schema.ts";
+import { healthRoutes } from "./http/health-routes.ts";
+import { listen } from "./http/servers.ts";
+import { WebSocketGateway } from "./http/websocket-gateway.ts";
+import type { Logger } from "./log/logger.ts";
+import { AgentMetrics } from "./metrics/agent-metrics.ts";
+import { RpcEngine } from "./rpc/engine.ts";
+import { methods } from "./rpc/methods/index.ts";
+import type { AgentServices } from "./services.ts";
+import { HealthReporter } from "./status/health.ts";
+import { RpcStats } from "./status/rpc-stats.ts";
+import { storageComponent } from "./status/storage.ts";
+import { CpuSampler } from "./status/system.ts";
+
+export interface RunningAgent {
+  services: AgentServices;
+  /** Bound ports (the config may say 0 for "any free port"). */
+  port: number;
+  healthPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Builds every part from the config, binds the listeners, and returns once ready. */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const startedAt = Date.now();
+  await mkdir(config.state.dir, { recursive: true, mode: 0o750 });
+  await mkdir(config.storage.root, { recursive: true, mode: 0o750 }).catch((error: unknown) =>
+    log.error({ err: error, path: config.storage.root }, "cannot create the storage root"),
+  );
+  const secret = await resolveJwtSecret(config);
+  if (secret.generated) {
+    log.warn(
+      { path: secret.source },
+      "no security.jwt_secret configured: generated one and stored it",
+    );
+  }
+  const apiKeys = new ApiKeyStore(config.security.api_keys_file);
+  await apiKeys
+    .records()
+    .catch((error: unknown) =>
+      log.error(
+        { err: error },
+        "API keys file unusable: API key logins will be refused until fixed",
+      ),
+    );
+
+  const stats = new RpcStats();
+  // Late-bound: the engine and gateway need the services these closures report on.
+  let engine: RpcEngine | undefined;
+  let gateway: WebSocketGateway | undefined;
+  const connections = () => gateway?.size ?? 0;
+  const inFlight = () => engine?.inFlight ?? 0;
+  const metrics = new AgentMetrics({ build: buildInfo, startedAt, connections, inFlight });
+  const health = new HealthReporter({
+    stats,
+    connections,
+    tasks: () => connections() + inFlight(),
+  });
+  const services: AgentServices = {
+    config,
+    log,
+    build: buildInfo,
+    authenticator: new Authenticator(secret.value, apiKeys, log),
+    health,
+    cpu: new CpuSampler(),
+    startedAt,
+    activeTasks: () => connections() + inFlight(),
+  };
+  engine = new RpcEngine({
+    methods,
+    services,
+    log,
+    observer: {
+      observe(method, outcome, seconds) {
+        stats.observe(method, outcome, seconds);
+        metrics.observe(method, outcome, seconds);
+      },
+    },
+    maxFrameBytes: config.limits.max_frame_bytes,
+    maxBatch: config.limits.max_batch,
+  });
+  gateway = new WebSocketGateway(config, engine, log, metrics.rejectedConnections);
+  health.register(gateway.healthComponent());
+  health.register(storageComponent(config.storage.root));
+
+  const healthApp = healthRoutes(services, () => metrics.registry.render());
+  const app = new Hono().route("/", healthApp);
+  const listeners = listen(config, gateway, app, healthApp);
+  health.markStarted();
+  log.info(
+    {
+      listen: `${hostPort(config.server.host, listeners.main.port)}${config.server.websocket_path}`,
+      health: listeners.health ? hostPort(config.health.host, listeners.health.port) : "off",
+      version: buildInfo.version,
+      commit: buildInfo.commit,
+    },
+    "camera-agent started",
+  );
+
+  const activeGateway = gateway;
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    port: listeners.main.port ?? config.server.port,
+    healthPort: listeners.health?.port,
+    stop() {
+      stopping ??= (async () => {
+        // Stop admitting first; health stays up so readiness reports the drain.
+        listeners.main.stop(false);
+        await activeGateway.shutdown(config.server.shutdown_timeout);
+        listeners.main.stop(true);
+        listeners.health?.stop(true);
+        log.info("camera-agent stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+function hostPort(host: string, port: number | undefined): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}

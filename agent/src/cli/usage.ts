@@ -1,0 +1,23 @@
+export const USAGE = `Usage: camera-agent <command> [options]
+
+Commands:
+  run [--config FILE]             Start the agent. Without --config, ${"/etc/camera-agent/config.yaml"}
+                                  is used when it exists, else built-in defaults.
+  check-config FILE               Validate FILE (with CAMERA_AGENT_* overrides applied) and list
+                                  every problem with its key; exit 1 when there is any.
+  version                         Print version, git commit, build date, runtime and architecture.
+  keys create --role ROLE --name NAME [--expires DURATION]
+                                  Create an API key; the key is printed once and only its hash kept.
+  keys list [--json]              List API keys (never the keys themselves).
+  keys revoke ID|NAME             Revoke an API key; sessions using it end at their next call.
+  token --role ROLE [--ttl DURATION] [--user USER]
+                                  Mint an HS256 JWT with the configured secret (default ttl 1h).
+  help                            Show this text.
+
+Options:
+  --config FILE                   Config file for run, keys and token.
+  ROLE is viewer, operator or admin; DURATION looks like 90s, 15m, 12h or 30d.
+`;
+
+/** Wrong command line: usage is printed and the exit status is 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { parseDuration } from "../util/duration.ts";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'expected a duration such as "500ms", "5s", "15m", "1h" or "30d"',
+  })
+  .transform((text) => parseDuration(text) ?? 0);
+
+/** 0 = any free port for the API (tests), = off for the health listener. */
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+const absolutePath = z.string().startsWith("/", { message: "expected an absolute path" });
+
+// `prefault` (not `default`) so defaults go through the same parsing, e.g. "5s" → 5000.
+const serverSchema = z.strictObject({
+  host: z.string().min(1).prefault("::"),
+  port: port.prefault(8002),
+  websocket_path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'expected a URL path such as "/ws"' })
+    .prefault("/ws"),
+  public_host: z.string().prefault(""),
+  allowed_origins: z
+    .array(z.string().min(1))
+    .prefault(["http://localhost:3000", "https://localhost:3000"]),
+  idle_timeout: duration.prefault("120s"),
+  shutdown_timeout: duration.prefault("5s"),
+});
+
+const healthSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: port.prefault(8003),
+});
+
+const securitySchema = z.strictObject({
+  jwt_secret: z
+    .string()
+    .min(32, { message: "must be at least 32 characters (use a random value)" })
+    .optional(),
+  api_keys_file: absolutePath.optional(),
+});
+
+const limitsSchema = z.strictObject({
+  max_connections: positiveInt.prefault(100),
+  max_frame_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .prefault(16 * 1024 * 1024),
+  requests_per_minute: positiveInt.prefault(1200),
+  max_batch: positiveInt.prefault(100),
+  send_buffer_bytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .prefault(8 * 1024 * 1024),
+  max_cameras: positiveInt.prefault(16),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: serverSchema.prefault({}),
+    health: healthSchema.prefault({}),
+    security: securitySchema.prefault({}),
+    limits: limitsSchema.prefault({}),
+    state: z.strictObject({ dir: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
+    storage: z.strictObject({ root: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).prefault("info") }).prefault({}),
+  })
+  .transform((config) => ({
+    ...config,
+    health: { ...config.health, host: config.health.host ?? config.server.host },
+    security: {
+      ...config.security,
+      api_keys_file: config.security.api_keys_file ?? join(config.state.dir, "api-keys.json"),
+    },
+  }));
+
+export type AgentConfig = z.output<typeof configSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,0 +1,144 @@
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { AgentConfig } from "../config/schema.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Counter } from "../metrics/prometheus.ts";
+import { RpcConnection } from "../rpc/connection.ts";
+import type { RpcEngine } from "../rpc/engine.ts";
+import { errorResponse } from "../rpc/envelope.ts";
+import { rpcErrors } from "../rpc/errors.ts";
+import { RateLimiter } from "../rpc/rate-limit.ts";
+import type { HealthComponent } from "../status/health.ts";
+
+export interface SocketData {
+  id: string;
+  remoteAddress: string;
+  connection?: RpcConnection;
+}
+
+const GOING_AWAY = 1001;
+
+/** Owns the /ws endpoint: admission (origin, cap), sessions, and the drain on shutdown. */
+export class WebSocketGateway {
+  private readonly connections = new Set<RpcConnection>();
+  /** Upgrades accepted whose `open` has not fired yet; they count against the cap. */
+  private reserved = 0;
+  private sequence = 0;
+  private accepting = true;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly engine: RpcEngine,
+    private readonly log: Logger,
+    private readonly rejected: Counter,
+  ) {}
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  upgrade(request: Request, server: Server<SocketData>): Response | undefined {
+    if (!this.accepting) return this.refuse("shutdown", 503, "server is shutting down");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("this endpoint speaks JSON-RPC over WebSocket\n", {
+        status: 426,
+        headers: { Upgrade: "websocket" },
+      });
+    }
+    const origin = request.headers.get("origin");
+    const origins = this.config.server.allowed_origins;
+    if (origin !== null && !origins.includes("*") && !origins.includes(origin)) {
+      return this.refuse("origin", 403, "origin not allowed");
+    }
+    if (this.connections.size + this.reserved >= this.config.limits.max_connections) {
+      return this.refuse("limit", 503, "too many connections");
+    }
+    const data: SocketData = {
+      id: `c-${++this.sequence}`,
+      remoteAddress: server.requestIP(request)?.address ?? "unknown",
+    };
+    if (!server.upgrade(request, { data }))
+      return new Response("upgrade failed\n", { status: 400 });
+    this.reserved++;
+    return undefined;
+  }
+
+  handlers(): WebSocketHandler<SocketData> {
+    return {
+      open: (ws) => {
+        this.reserved--;
+        const connection = new RpcConnection(
+          ws.data.id,
+          ws.data.remoteAddress,
+          new RateLimiter(this.config.limits.requests_per_minute),
+          { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
+        );
+        ws.data.connection = connection;
+        this.connections.add(connection);
+        this.log.debug(
+          { connection: connection.id, remote: connection.remoteAddress },
+          "socket opened",
+        );
+      },
+      message: async (ws, message) => {
+        const connection = ws.data.connection;
+        if (!connection) return;
+        if (typeof message !== "string") {
+          const error = rpcErrors.invalidRequest("binary_frame", "send JSON-RPC as text frames");
+          ws.send(JSON.stringify(errorResponse(null, error)));
+          return;
+        }
+        const reply = await this.engine.handleFrame(message, connection);
+        if (reply !== undefined && ws.readyState === WebSocket.OPEN) ws.send(reply);
+      },
+      close: (ws: ServerWebSocket<SocketData>, code) => {
+        const connection = ws.data.connection;
+        if (!connection) return;
+        this.connections.delete(connection);
+        this.log.debug({ connection: connection.id, code }, "socket closed");
+      },
+      // Frames between the configured limit and this hard cap get a JSON-RPC error; beyond it
+      // the runtime closes the socket with 1009 without buffering the rest.
+      maxPayloadLength: this.config.limits.max_frame_bytes * 2,
+      backpressureLimit: this.config.limits.send_buffer_bytes,
+      closeOnBackpressureLimit: true,
+      idleTimeout: Math.min(960, Math.max(8, Math.round(this.config.server.idle_timeout / 1000))),
+      sendPings: true,
+    };
+  }
+
+  /** Stop admitting, let running calls finish (bounded), then close every socket with 1001. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.accepting = false;
+    this.engine.drain();
+    const timedOut = await Promise.race([
+      this.engine.idle().then(() => false),
+      Bun.sleep(graceMs).then(() => true),
+    ]);
+    if (timedOut) this.log.warn({ in_flight: this.engine.inFlight }, "shutdown grace expired");
+    for (const connection of this.connections) connection.close(GOING_AWAY, "server shutting down");
+  }
+
+  healthComponent(): HealthComponent {
+    return {
+      name: "websocket_server",
+      gatesReadiness: true,
+      report: () => ({
+        state: this.accepting ? "RUNNING" : "STOPPING",
+        health: this.accepting ? "healthy" : "unhealthy",
+        message: this.accepting ? "accepting connections" : "shutting down",
+        details: {
+          connections: this.connections.size,
+          max_connections: this.config.limits.max_connections,
+        },
+      }),
+    };
+  }
+
+  private refuse(reason: string, status: number, text: string): Response {
+    this.rejected.inc({ reason });
+    return new Response(`${text}\n`, {
+      status,
+      headers: status === 503 ? { "Retry-After": "5" } : {},
+    });
+  }
+}

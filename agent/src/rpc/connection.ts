@@ -1,0 +1,35 @@
+import type { Identity } from "../auth/authenticator.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+
+export interface Transport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** One WebSocket's session: identity, its own rate limit, and the way back to the peer. */
+export class RpcConnection {
+  identity: Identity | undefined;
+  /** Set while `authenticate` runs, so calls pipelined behind it see its outcome. */
+  pendingAuthentication: Promise<void> | undefined;
+  readonly openedAt = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly remoteAddress: string,
+    readonly limiter: RateLimiter,
+    private readonly transport: Transport,
+  ) {}
+
+  send(text: string): void {
+    this.transport.send(text);
+  }
+
+  /** Server → client notification: no `id` member at all (a client drops anything with one). */
+  notify(method: string, params: Record<string, unknown>): void {
+    this.transport.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
+  }
+
+  close(code: number, reason: string): void {
+    this.transport.close(code, reason);
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { PERMISSIONS } from "../../auth/roles.ts";
+import { isoUtc } from "../../util/time.ts";
+import { rpcErrors } from "../errors.ts";
+import { defineMethod } from "../method.ts";
+
+/** Longer than any JWT or API key we issue; refused before any crypto is spent on it. */
+const MAX_CREDENTIAL_LENGTH = 8192;
+
+export const authenticate = defineMethod({
+  name: "authenticate",
+  role: null,
+  description:
+    "Authenticates this socket with a JWT (HS256) or an API key (csk_…); the latest success wins, a failure keeps the previous session.",
+  // Wrong or missing credentials are an authentication failure (-32001), not a params error.
+  params: z.object({ auth_token: z.unknown().optional(), api_key: z.unknown().optional() }),
+  async handler(params, { connection, services }) {
+    const credential = params.auth_token ?? params.api_key;
+    if (
+      typeof credential !== "string" ||
+      credential.length === 0 ||
+      credential.length > MAX_CREDENTIAL_LENGTH
+    ) {
+      throw rpcErrors.authentication("auth_failed");
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    connection.pendingAuthentication = promise;
+    try {
+      const outcome = await services.authenticator.authenticate(credential);
+      if (!outcome.ok) throw rpcErrors.authentication(outcome.reason);
+      const { identity } = outcome;
+      connection.identity = identity;
+      services.log.info(
+        {
+          connection: connection.id,
+          user: identity.userId,
+          role: identity.role,
+          via: identity.method,
+        },
+        "session authenticated",
+      );
+      return {
+        authenticated: true,
+        role: identity.role,
+        permissions: PERMISSIONS[identity.role],
+        expires_at: identity.expiresAt === null ? null : isoUtc(identity.expiresAt),
+        session_id: connection.id,
+      };
+    } finally {
+      if (connection.pendingAuthentication === promise)
+        connection.pendingAuthentication = undefined;
+      resolve();
+    }
+  },
+});

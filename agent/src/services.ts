@@ -1,0 +1,20 @@
+import type { Authenticator } from "./auth/authenticator.ts";
+import type { BuildInfo } from "./build-info.ts";
+import type { AgentConfig } from "./config/schema.ts";
+import type { Logger } from "./log/logger.ts";
+import type { HealthReporter } from "./status/health.ts";
+import type { CpuSampler } from "./status/system.ts";
+
+/** What RPC methods and HTTP routes may use; assembled once in agent.ts. */
+export interface AgentServices {
+  config: AgentConfig;
+  log: Logger;
+  build: BuildInfo;
+  authenticator: Authenticator;
+  health: HealthReporter;
+  cpu: CpuSampler;
+  /** Epoch ms when the agent started. */
+  startedAt: number;
+  /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */
+  activeTasks(): number;
+}
