@@ -122,7 +122,8 @@ export class ApiKeyStore {
   async verify(key: string): Promise<ApiKeyCheck> {
     if (!KEY_PATTERN.test(key)) return { ok: false, reason: "unknown_key" };
     const lookup = lookupOf(key);
-    for (const record of await this.current()) {
+    // A login always looks at the file, so a key created or revoked a moment ago counts.
+    for (const record of await this.current(true)) {
       if (record.lookup !== lookup || !(await Bun.password.verify(key, record.hash))) continue;
       const status = this.status(record);
       return status === "active" ? { ok: true, record } : { ok: false, reason: status };
@@ -136,9 +137,9 @@ export class ApiKeyStore {
     return record ? this.status(record) : "unknown_key";
   }
 
-  private async current(): Promise<ApiKeyRecord[]> {
+  private async current(fresh = false): Promise<ApiKeyRecord[]> {
     const now = this.now();
-    if (this.cached && now - this.checkedAt < REFRESH_MS) return this.cached.records;
+    if (!fresh && this.cached && now - this.checkedAt < REFRESH_MS) return this.cached.records;
     this.checkedAt = now;
     const info = await stat(this.path).catch(() => undefined);
     if (!info) {

@@ -45,8 +45,9 @@ export function verifyJwt(token: string, secret: string, nowSeconds: number): Jw
   const header = headerSchema.safeParse(decode(headerPart));
   if (!header.success) return { ok: false, reason: "malformed" };
   if (header.data.alg !== "HS256") return { ok: false, reason: "unsupported_alg" };
-  const expected = Buffer.from(sign(`${headerPart}.${payloadPart}`, secret), "base64url");
-  const given = Buffer.from(signaturePart, "base64url");
+  // Compared as text, so a non-canonical encoding of the same bytes is refused too.
+  const expected = Buffer.from(sign(`${headerPart}.${payloadPart}`, secret));
+  const given = Buffer.from(signaturePart);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: "bad_signature" };
   }

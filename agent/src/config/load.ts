@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import YAML from "yaml";
 import type { z } from "zod";
 import { closest } from "../util/closest.ts";
+import { plainZodMessage } from "../util/zod-message.ts";
 import { type ConfigLeaf, configLeaves } from "./leaves.ts";
 import { type AgentConfig, configSchema } from "./schema.ts";
 
@@ -169,7 +170,7 @@ function describeIssue(
     });
   }
   const key = base.join(".") || "(top level)";
-  const message = issue.message.replace(/^Invalid input: /, "");
+  const message = plainZodMessage(issue.message);
   const envName = envSources.get(key);
   return [envName ? `environment ${envName} (${key}): ${message}` : `${where}: ${key}: ${message}`];
 }

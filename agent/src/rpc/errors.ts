@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Role } from "../auth/roles.ts";
+import { plainZodMessage } from "../util/zod-message.ts";
 
 export const ERROR_CODES = {
   parse: -32700,
@@ -149,7 +150,7 @@ export function paramsError(zodError: z.ZodError): RpcError {
   const param = issue.path.map(String).join(".") || "params";
   const missing = issue.code === "invalid_type" && issue.input === undefined;
   const rule = missing ? "required" : (RULES[issue.code] ?? issue.code);
-  const message = missing ? "is required" : issue.message.replace(/^Invalid input: /, "");
+  const message = missing ? "is required" : plainZodMessage(issue.message);
   return rpcErrors.invalidParams(param, rule, `${param}: ${message}`);
 }
 

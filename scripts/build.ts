@@ -1,0 +1,85 @@
+// Builds dist/camera-agent-linux-{x64,arm64}: single binaries with version, commit and build
+// date embedded. Offline once `npm install` has run (it fetches the foreign-arch runtime).
+// Usage: bun scripts/build.ts [x64|arm64 …]   (default: both)
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import packageJson from "../package.json" with { type: "json" };
+
+const root = join(import.meta.dir, "..");
+const TARGETS = {
+  x64: { bunTarget: "bun-linux-x64", runtimeArch: "x64" },
+  arm64: { bunTarget: "bun-linux-arm64", runtimeArch: "aarch64" },
+} as const;
+type Arch = keyof typeof TARGETS;
+const NATIVE = process.arch === "arm64" ? "arm64" : "x64";
+
+function git(...args: string[]): string | undefined {
+  const result = Bun.spawnSync(["git", ...args], { cwd: root, stderr: "ignore" });
+  return result.exitCode === 0 ? result.stdout.toString().trim() : undefined;
+}
+
+function runtimeFor(arch: Arch): string {
+  if (arch === NATIVE) return process.execPath;
+  const path = join(
+    root,
+    "node_modules",
+    ".cache",
+    `bun-linux-${TARGETS[arch].runtimeArch}`,
+    "bin",
+    "bun",
+  );
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: run npm install (its postinstall fetches it)`);
+  return path;
+}
+
+const commit = git("rev-parse", "--short=12", "HEAD");
+const dirty = git("status", "--porcelain", "--untracked-files=no");
+const epoch = process.env.SOURCE_DATE_EPOCH ?? git("log", "-1", "--format=%ct");
+const buildInfo = {
+  CAMERA_AGENT_VERSION: packageJson.version,
+  CAMERA_AGENT_COMMIT: commit ? `${commit}${dirty ? "-dirty" : ""}` : "unknown",
+  CAMERA_AGENT_BUILD_DATE: new Date(epoch ? Number(epoch) * 1000 : Date.now()).toISOString(),
+};
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((arch) => !(arch in TARGETS));
+if (unknown.length > 0) {
+  console.error(
+    `unknown target ${unknown.join(", ")}; choose from ${Object.keys(TARGETS).join(", ")}`,
+  );
+  process.exit(2);
+}
+const arches = (requested.length > 0 ? requested : Object.keys(TARGETS)) as Arch[];
+mkdirSync(join(root, "dist"), { recursive: true });
+for (const arch of arches) {
+  const outfile = join(root, "dist", `camera-agent-linux-${arch}`);
+  const started = performance.now();
+  const result = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "agent/src/main.ts",
+      "--compile",
+      `--target=${TARGETS[arch].bunTarget}`,
+      `--compile-executable-path=${runtimeFor(arch)}`,
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      ...Object.entries(buildInfo).flatMap(([name, value]) => [
+        "--define",
+        `${name}=${JSON.stringify(value)}`,
+      ]),
+      "--outfile",
+      outfile,
+    ],
+    { cwd: root, stdout: "pipe", stderr: "pipe" },
+  );
+  if (result.exitCode !== 0) {
+    console.error(result.stdout.toString(), result.stderr.toString());
+    console.error(`build of ${arch} failed`);
+    process.exit(1);
+  }
+  console.log(
+    `built ${outfile} (${buildInfo.CAMERA_AGENT_VERSION} ${buildInfo.CAMERA_AGENT_COMMIT}) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}

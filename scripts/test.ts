@@ -1,0 +1,92 @@
+// The project's test command (`npm test`): lint, typecheck, build, then every bun test.
+// Each stage says where it starts and ends, so a failing CI log points at the stage; the last
+// line is "tests: N passed, N failed" (a stage counts as one test), and the exit status is
+// non-zero on any failure.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+interface Outcome {
+  stage: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+}
+
+function run(command: string[]): number {
+  return Bun.spawnSync(command, { cwd: root, stdout: "inherit", stderr: "inherit" }).exitCode ?? 1;
+}
+
+function stage(name: string, body: () => { passed: number; failed: number }): Outcome {
+  console.log(`\n==> stage: ${name}`);
+  const started = performance.now();
+  const result = body();
+  const seconds = (performance.now() - started) / 1000;
+  const verdict = result.failed === 0 ? "ok" : "FAILED";
+  console.log(`<== stage: ${name}: ${verdict} (${seconds.toFixed(1)} s)`);
+  return { stage: name, ...result, seconds };
+}
+
+const check = (command: string[]) => () =>
+  run(command) === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+
+function bunTests(paths: string[]) {
+  return () => {
+    const work = mkdtempSync(join(tmpdir(), "camera-agent-junit-"));
+    const report = join(work, "junit.xml");
+    try {
+      const code = run([
+        process.execPath,
+        "test",
+        ...paths,
+        "--reporter=junit",
+        `--reporter-outfile=${report}`,
+      ]);
+      let totals = { tests: 0, failures: 0, skipped: 0 };
+      try {
+        const head = /<testsuites\b[^>]*>/.exec(readFileSync(report, "utf8"))?.[0] ?? "";
+        const attribute = (name: string) =>
+          Number(new RegExp(`\\b${name}="(\\d+)"`).exec(head)?.[1] ?? 0);
+        totals = {
+          tests: attribute("tests"),
+          failures: attribute("failures"),
+          skipped: attribute("skipped"),
+        };
+      } catch {
+        console.error("bun test wrote no report");
+      }
+      const passed = totals.tests - totals.failures - totals.skipped;
+      // A file that fails to load, or an error outside any test, fails the run without a failed test.
+      const failed = totals.failures + (code !== 0 && totals.failures === 0 ? 1 : 0);
+      if (totals.tests === 0) return { passed: 0, failed: Math.max(failed, 1) };
+      return { passed, failed };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  };
+}
+
+const outcomes = [
+  stage("lint (biome)", check([bin("biome"), "check", "."])),
+  stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
+  stage(
+    "build (dist/camera-agent-linux-x64, -arm64)",
+    check([process.execPath, "scripts/build.ts"]),
+  ),
+  stage("unit and integration tests", bunTests(["tests/unit", "tests/integration"])),
+  stage("end-to-end: compiled binary", bunTests(["tests/e2e"])),
+];
+
+console.log("\nsummary:");
+for (const outcome of outcomes) {
+  console.log(
+    `  ${outcome.failed === 0 ? "ok    " : "FAILED"} ${outcome.stage}: ${outcome.passed} passed, ${outcome.failed} failed (${outcome.seconds.toFixed(1)} s)`,
+  );
+}
+const passed = outcomes.reduce((sum, outcome) => sum + outcome.passed, 0);
+const failed = outcomes.reduce((sum, outcome) => sum + outcome.failed, 0);
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,165 @@
+// The compiled x64 binary as users run it: CLI, key management, serving, graceful stop.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RpcClient } from "../support/rpc-client.ts";
+import { freePort } from "../support/test-agent.ts";
+
+const BINARY = join(import.meta.dir, "../../dist/camera-agent-linux-x64");
+const dir = mkdtempSync(join(tmpdir(), "camera-agent-e2e-"));
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+
+function configFile(port: number, healthPort: number): string {
+  const path = join(dir, `config-${port}.yaml`);
+  writeFileSync(
+    path,
+    [
+      "server:",
+      "  host: 127.0.0.1",
+      `  port: ${port}`,
+      "health:",
+      `  port: ${healthPort}`,
+      "state:",
+      `  dir: ${join(dir, "state")}`,
+      "storage:",
+      `  root: ${join(dir, "media")}`,
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = Bun.spawn([BINARY, ...args], { env, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "npm run build" first`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("camera-agent CLI", () => {
+  test("version names version, commit, build date, runtime and architecture", async () => {
+    const { code, stdout } = await cli("version");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^camera-agent \d+\.\d+\.\d+\ncommit: ([0-9a-f]{12}(-dirty)?|unknown)\nbuilt: \d{4}-\d\d-\d\dT[\d:.]+Z\nruntime: bun \d+\.\d+\.\d+\narchitecture: amd64\n$/,
+    );
+  });
+
+  test("check-config: OK, every problem listed, or file not found", async () => {
+    const good = configFile(18000, 0);
+    expect(await cli("check-config", good)).toEqual({
+      code: 0,
+      stdout: `${good}: OK\n`,
+      stderr: "",
+    });
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "server:\n  prot: 1\n  port: x\n");
+    const result = await cli("check-config", bad);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `invalid configuration:\n  - ${bad}: server.port: expected number, received string\n  - ${bad}: server.prot: unknown key (did you mean "port"?)\n`,
+    );
+    const missing = await cli("check-config", join(dir, "nope.yaml"));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("config file not found");
+  });
+
+  test("usage errors exit 2; help exits 0", async () => {
+    for (const args of [["frobnicate"], [], ["run", "extra"], ["--bogus"], ["keys", "explode"]]) {
+      const result = await cli(...args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr + result.stdout).toContain("Usage: camera-agent <command>");
+    }
+    expect((await cli("--help")).code).toBe(0);
+    expect((await cli("token", "--role", "root")).code).toBe(2);
+  });
+});
+
+describe("serving", () => {
+  test("keys and tokens from the CLI work against the running binary; SIGTERM closes with 1001 and exits 0", async () => {
+    const port = freePort();
+    const healthPort = freePort();
+    const config = configFile(port, healthPort);
+
+    const created = await cli(
+      "keys",
+      "create",
+      "--role",
+      "operator",
+      "--name",
+      "e2e",
+      "--config",
+      config,
+    );
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^csk_/);
+    expect(created.stderr).toContain("not shown again");
+    const token = (
+      await cli("token", "--role", "admin", "--ttl", "10m", "--config", config)
+    ).stdout.trim();
+    expect(token.split(".")).toHaveLength(3);
+
+    const agent = Bun.spawn([BINARY, "run", "--config", config], {
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const output = new Response(agent.stdout).text();
+    try {
+      let ready = 0;
+      for (let tries = 0; ready !== 200 && tries < 150; tries++) {
+        ready = await fetch(`http://127.0.0.1:${healthPort}/health/ready`).then(
+          (response) => response.status,
+          () => Bun.sleep(100).then(() => 0),
+        );
+      }
+      expect(ready).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+
+      const admin = await RpcClient.connect(`ws://127.0.0.1:${port}/ws`);
+      expect((await admin.authenticate(token)).result).toEqual(
+        expect.objectContaining({ role: "admin" }),
+      );
+      expect(await admin.result("get_status")).toEqual(
+        expect.objectContaining({ status: expect.any(String) }),
+      );
+      const operator = await RpcClient.connect(`ws://127.0.0.1:${port}/ws`);
+      expect((await operator.authenticate(key)).result).toEqual(
+        expect.objectContaining({ role: "operator" }),
+      );
+
+      const listed = await cli("keys", "list", "--json", "--config", config);
+      const keys = JSON.parse(listed.stdout) as Array<{ id: string; name: string; status: string }>;
+      expect(keys).toEqual([expect.objectContaining({ name: "e2e", status: "active" })]);
+      expect(listed.stdout).not.toContain(key.slice(4));
+      expect((await cli("keys", "revoke", "e2e", "--config", config)).code).toBe(0);
+      let reply = await operator.call("get_server_info");
+      for (let tries = 0; reply.result !== undefined && tries < 40; tries++) {
+        await Bun.sleep(100);
+        reply = await operator.call("get_server_info");
+      }
+      expect(reply.error?.data?.reason).toBe("key_revoked");
+
+      agent.kill("SIGTERM");
+      expect(await admin.closed).toEqual({ code: 1001, reason: "server shutting down" });
+      expect(await agent.exited).toBe(0);
+    } finally {
+      agent.kill("SIGKILL");
+    }
+    const log = await output;
+    expect(log).toContain('"msg":"camera-agent started"');
+    expect(log).toContain('"msg":"camera-agent stopped"');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(key);
+  });
+});

@@ -1,0 +1,96 @@
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface RpcReply {
+  jsonrpc: "2.0";
+  id: string | number | null;
+  result?: unknown;
+  error?: RpcErrorObject;
+}
+
+/** A plain WebSocket JSON-RPC client that keeps every message it receives, in order. */
+export class RpcClient {
+  private nextId = 1;
+  private readonly pending = new Map<string | number, (reply: RpcReply) => void>();
+  private readonly inbox: unknown[] = [];
+  private readonly waiters: Array<(message: unknown) => void> = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.onmessage = (event) => {
+      const message: unknown = JSON.parse(String(event.data));
+      const id = (message as { id?: string | number }).id;
+      const settle = id === undefined || id === null ? undefined : this.pending.get(id);
+      if (settle && id !== undefined && id !== null) {
+        this.pending.delete(id);
+        settle(message as RpcReply);
+        return;
+      }
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(message);
+      else this.inbox.push(message);
+    };
+    this.closed = new Promise((resolve) => {
+      socket.onclose = (event) => resolve({ code: event.code, reason: event.reason });
+    });
+  }
+
+  static async connect(url: string, headers?: Record<string, string>): Promise<RpcClient> {
+    const socket = new WebSocket(url, headers ? { headers } : undefined);
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
+    });
+    return new RpcClient(socket);
+  }
+
+  call(method: string, params?: unknown): Promise<RpcReply> {
+    const id = this.nextId++;
+    const reply = new Promise<RpcReply>((resolve) => this.pending.set(id, resolve));
+    this.socket.send(
+      JSON.stringify({ jsonrpc: "2.0", method, ...(params === undefined ? {} : { params }), id }),
+    );
+    return reply;
+  }
+
+  async result(method: string, params?: unknown): Promise<unknown> {
+    const reply = await this.call(method, params);
+    if (reply.error) throw new Error(`${method} failed: ${JSON.stringify(reply.error)}`);
+    return reply.result;
+  }
+
+  async authenticate(credential: string): Promise<RpcReply> {
+    return this.call("authenticate", { auth_token: credential });
+  }
+
+  /** Sends a raw frame; its reply (if any) lands in the inbox, read with `next()`. */
+  sendRaw(frame: string | Uint8Array): void {
+    this.socket.send(frame);
+  }
+
+  /** The next message not claimed by a pending call. */
+  next(timeoutMs = 10_000): Promise<unknown> {
+    const queued = this.inbox.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no message arrived")), timeoutMs);
+      this.waiters.push((message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+    });
+  }
+
+  /** Unclaimed messages received so far (notifications, replies to raw frames). */
+  drainInbox(): unknown[] {
+    return this.inbox.splice(0);
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.socket.close();
+    return this.closed;
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningAgent, startAgent } from "../../agent/src/agent.ts";
+import { signJwt } from "../../agent/src/auth/jwt.ts";
+import type { Role } from "../../agent/src/auth/roles.ts";
+import { type Environment, resolveConfig } from "../../agent/src/config/load.ts";
+import type { AgentConfig } from "../../agent/src/config/schema.ts";
+import { createLogger } from "../../agent/src/log/logger.ts";
+
+export const TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
+
+export interface TestAgent {
+  agent: RunningAgent;
+  config: AgentConfig;
+  dir: string;
+  wsUrl: string;
+  httpUrl: string;
+  /** Every log line the agent wrote, as text. */
+  logs: string[];
+  token(role: Role, claims?: { ttlSeconds?: number; user?: string }): string;
+  stop(): Promise<void>;
+}
+
+type Overrides = Record<string, Record<string, unknown>>;
+
+/** A real agent in this process, on loopback ephemeral ports, with its own temp state. */
+export async function startTestAgent(
+  overrides: Overrides = {},
+  env: Environment = {},
+): Promise<TestAgent> {
+  const dir = mkdtempSync(join(tmpdir(), "camera-agent-test-"));
+  const base: Overrides = {
+    server: { host: "127.0.0.1", port: 0 },
+    health: { port: 0 },
+    security: { jwt_secret: TEST_SECRET },
+    state: { dir },
+    storage: { root: join(dir, "media") },
+    log: { level: "debug" },
+  };
+  const merged: Overrides = { ...base };
+  for (const [section, values] of Object.entries(overrides)) {
+    merged[section] = { ...base[section], ...values };
+  }
+  const config = resolveConfig(merged, undefined, env);
+  const logs: string[] = [];
+  const log = createLogger(config.log.level, { write: (line: string) => void logs.push(line) });
+  const agent = await startAgent(config, log);
+  return {
+    agent,
+    config,
+    dir,
+    wsUrl: `ws://127.0.0.1:${agent.port}${config.server.websocket_path}`,
+    httpUrl: `http://127.0.0.1:${agent.port}`,
+    logs,
+    token(role, claims = {}) {
+      const iat = Math.floor(Date.now() / 1000);
+      return signJwt(
+        {
+          user_id: claims.user ?? `test-${role}`,
+          role,
+          iat,
+          exp: iat + (claims.ttlSeconds ?? 3600),
+        },
+        config.security.jwt_secret ?? TEST_SECRET,
+      );
+    },
+    async stop() {
+      await agent.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A port that was free a moment ago (for listeners whose 0 means "off"). */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
