@@ -18,12 +18,20 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
+  return Number(
+    /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN,
+  );
 }
 
 async function waitFor(url: string): Promise<void> {
   for (let tries = 0; tries < 200; tries++) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await Bun.sleep(50);
   }
   throw new Error(`${url} never answered`);
@@ -33,7 +41,10 @@ function must(result: { exitCode: number | null; stderr: Buffer }, what: string)
   if (result.exitCode !== 0) throw new Error(`${what} failed: ${result.stderr.toString()}`);
 }
 
-async function latency(url: string, clients: number): Promise<{ p50: number; p99: number; perSecond: number }> {
+async function latency(
+  url: string,
+  clients: number,
+): Promise<{ p50: number; p99: number; perSecond: number }> {
   const sockets = await Promise.all(Array.from({ length: clients }, () => RpcClient.connect(url)));
   const perClient = Math.ceil(LATENCY_CALLS / clients);
   const samples: number[] = [];
@@ -50,14 +61,20 @@ async function latency(url: string, clients: number): Promise<{ p50: number; p99
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(sockets.map((socket) => socket.close()));
   samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: samples.length / seconds };
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    perSecond: samples.length / seconds,
+  };
 }
 
 async function pipelined(url: string, method: string, token?: string): Promise<number> {
   const socket = await RpcClient.connect(url);
   if (token) await socket.authenticate(token);
   const started = performance.now();
-  const replies = await Promise.all(Array.from({ length: PIPELINED_CALLS }, () => socket.call(method)));
+  const replies = await Promise.all(
+    Array.from({ length: PIPELINED_CALLS }, () => socket.call(method)),
+  );
   const seconds = (performance.now() - started) / 1000;
   await socket.close();
   if (replies.some((reply) => reply.error)) throw new Error(`${method} returned errors`);
@@ -65,11 +82,21 @@ async function pipelined(url: string, method: string, token?: string): Promise<n
 }
 
 try {
-  must(Bun.spawnSync([process.execPath, "scripts/build.ts", "x64"], { cwd: root, stderr: "pipe" }), "agent build");
+  must(
+    Bun.spawnSync([process.execPath, "scripts/build.ts", "x64"], { cwd: root, stderr: "pipe" }),
+    "agent build",
+  );
   const hello = join(work, "hello");
   must(
     Bun.spawnSync(
-      [process.execPath, "build", "--compile", join(import.meta.dir, "hello.ts"), "--outfile", hello],
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        join(import.meta.dir, "hello.ts"),
+        "--outfile",
+        hello,
+      ],
       { cwd: root, stderr: "pipe" },
     ),
     "hello-world build",
@@ -94,7 +121,14 @@ try {
     const idle = { agent: rssKiB(agent.pid), floor: rssKiB(floor.pid) };
 
     const url = `ws://127.0.0.1:${port}/ws`;
-    const token = Bun.spawnSync([join(root, "dist/camera-agent-linux-x64"), "token", "--role", "admin", "--config", config])
+    const token = Bun.spawnSync([
+      join(root, "dist/camera-agent-linux-x64"),
+      "token",
+      "--role",
+      "admin",
+      "--config",
+      config,
+    ])
       .stdout.toString()
       .trim();
     await latency(url, 10); // warm-up
@@ -113,11 +147,16 @@ try {
     ]);
     const loaded = rssKiB(agent.pid);
     rows.push(["idle RSS, camera-agent binary", `${(idle.agent / 1024).toFixed(1)} MiB`]);
-    rows.push(["idle RSS, bare compiled Bun.serve (runtime floor)", `${(idle.floor / 1024).toFixed(1)} MiB`]);
+    rows.push([
+      "idle RSS, bare compiled Bun.serve (runtime floor)",
+      `${(idle.floor / 1024).toFixed(1)} MiB`,
+    ]);
     rows.push(["RSS after the runs above, camera-agent", `${(loaded / 1024).toFixed(1)} MiB`]);
 
     console.log(`\nbench/rpc on ${machineDescription()}`);
-    console.log(`(${LATENCY_CALLS} pings per latency row, ${PIPELINED_CALLS} calls per pipelined row)\n`);
+    console.log(
+      `(${LATENCY_CALLS} pings per latency row, ${PIPELINED_CALLS} calls per pipelined row)\n`,
+    );
     console.log("| measure | result |\n|---|---|");
     for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
   } finally {
