@@ -85,7 +85,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     maxFrameBytes: config.limits.max_frame_bytes,
     maxBatch: config.limits.max_batch,
   });
-  gateway = new WebSocketGateway(config, engine, log, metrics.rejectedConnections);
+  gateway = new WebSocketGateway(config, engine, log, {
+    rejected: metrics.rejectedConnections,
+    slowConsumers: metrics.slowConsumers,
+  });
   health.register(gateway.healthComponent());
   health.register(storageComponent(config.storage.root));
 

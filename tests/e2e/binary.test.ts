@@ -1,6 +1,6 @@
 // The compiled x64 binary as users run it: CLI, key management, serving, graceful stop.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RpcClient } from "../support/rpc-client.ts";
@@ -104,10 +104,12 @@ describe("serving", () => {
     const key = created.stdout.trim();
     expect(key).toMatch(/^csk_/);
     expect(created.stderr).toContain("not shown again");
-    const token = (
-      await cli("token", "--role", "admin", "--ttl", "10m", "--config", config)
-    ).stdout.trim();
+    // No secret configured: `token` generates the state file; `run` must reuse it.
+    const minted = await cli("token", "--role", "admin", "--ttl", "10m", "--config", config);
+    const token = minted.stdout.trim();
     expect(token.split(".")).toHaveLength(3);
+    expect(minted.stderr).toContain("generated");
+    expect(statSync(join(dir, "state", "jwt-secret")).mode & 0o777).toBe(0o600);
 
     const agent = Bun.spawn([BINARY, "run", "--config", config], {
       env,

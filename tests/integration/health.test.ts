@@ -152,3 +152,39 @@ describe("status methods", () => {
     await client.close();
   });
 });
+
+describe("rpc.discover", () => {
+  test("an OpenRPC document listing every method with its params and role", async () => {
+    const client = await RpcClient.connect(agent.wsUrl);
+    expect((await client.call("rpc.discover")).error?.code).toBe(-32001);
+    await client.authenticate(agent.token("viewer"));
+    const document = (await client.result("rpc.discover")) as {
+      openrpc: string;
+      methods: Array<{
+        name: string;
+        params: Array<{ name: string; required: boolean }>;
+        "x-required-role": string;
+      }>;
+    };
+    expect(document.openrpc).toBe("1.2.6");
+    const byName = new Map(document.methods.map((method) => [method.name, method]));
+    expect([...byName.keys()].sort()).toEqual(
+      [
+        "authenticate",
+        "get_metrics",
+        "get_server_info",
+        "get_status",
+        "get_system_status",
+        "ping",
+        "rpc.discover",
+      ].sort(),
+    );
+    expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([
+      "auth_token",
+      "api_key",
+    ]);
+    expect(byName.get("get_status")?.["x-required-role"]).toBe("admin");
+    expect(byName.get("ping")?.["x-required-role"]).toBe("none");
+    await client.close();
+  });
+});

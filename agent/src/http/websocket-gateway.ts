@@ -24,12 +24,13 @@ export class WebSocketGateway {
   private reserved = 0;
   private sequence = 0;
   private accepting = true;
+  private readonly cutOff = new WeakSet<RpcConnection>();
 
   constructor(
     private readonly config: AgentConfig,
     private readonly engine: RpcEngine,
     private readonly log: Logger,
-    private readonly rejected: Counter,
+    private readonly counters: { rejected: Counter; slowConsumers: Counter },
   ) {}
 
   get size(): number {
@@ -70,7 +71,10 @@ export class WebSocketGateway {
           ws.data.id,
           ws.data.remoteAddress,
           new RateLimiter(this.config.limits.requests_per_minute),
-          { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
+          {
+            send: (text) => this.deliver(ws, connection, text),
+            close: (code, reason) => ws.close(code, reason),
+          },
         );
         ws.data.connection = connection;
         this.connections.add(connection);
@@ -88,7 +92,7 @@ export class WebSocketGateway {
           return;
         }
         const reply = await this.engine.handleFrame(message, connection);
-        if (reply !== undefined && ws.readyState === WebSocket.OPEN) ws.send(reply);
+        if (reply !== undefined) connection.send(reply);
       },
       close: (ws: ServerWebSocket<SocketData>, code) => {
         const connection = ws.data.connection;
@@ -134,8 +138,23 @@ export class WebSocketGateway {
     };
   }
 
+  /**
+   * The runtime drops a message and closes the socket once more than `send_buffer_bytes`
+   * wait unread (closeOnBackpressureLimit); a 0 from send() on an open socket is that drop.
+   */
+  private deliver(ws: ServerWebSocket<SocketData>, connection: RpcConnection, text: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.send(text) !== 0 || this.cutOff.has(connection)) return;
+    this.cutOff.add(connection);
+    this.counters.slowConsumers.inc();
+    this.log.warn(
+      { connection: connection.id, remote: connection.remoteAddress },
+      "slow consumer disconnected: replies piled up unread",
+    );
+  }
+
   private refuse(reason: string, status: number, text: string): Response {
-    this.rejected.inc({ reason });
+    this.counters.rejected.inc({ reason });
     return new Response(`${text}\n`, {
       status,
       headers: status === 503 ? { "Retry-After": "5" } : {},

@@ -18,6 +18,7 @@ export interface MetricSources {
 export class AgentMetrics implements CallObserver {
   readonly registry = new MetricsRegistry();
   readonly rejectedConnections: Counter;
+  readonly slowConsumers: Counter;
   private readonly requests: Counter;
   private readonly latency: Histogram;
 
@@ -64,6 +65,12 @@ export class AgentMetrics implements CallObserver {
       new Counter(
         "camera_agent_websocket_rejected_total",
         "WebSocket upgrades refused, by reason (limit, origin, shutdown).",
+      ),
+    );
+    this.slowConsumers = r.register(
+      new Counter(
+        "camera_agent_websocket_slow_consumers_total",
+        "Sockets closed because their unread replies exceeded limits.send_buffer_bytes.",
       ),
     );
     r.register(

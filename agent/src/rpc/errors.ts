@@ -85,7 +85,7 @@ export const rpcErrors = {
     error(ERROR_CODES.methodNotFound, {
       reason: "method_not_found",
       details: "no method by that name",
-      suggestion: "check the method name against the API reference (docs/api.md)",
+      suggestion: "rpc.discover lists the methods (after authenticate)",
       hint: "check the method name",
     }),
   invalidParams: (param: string, rule: string, details: string) =>

@@ -1,3 +1,4 @@
+import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
 import { authenticate } from "./authenticate.ts";
 import { getMetrics } from "./get-metrics.ts";
@@ -5,8 +6,9 @@ import { getServerInfo } from "./get-server-info.ts";
 import { getStatus } from "./get-status.ts";
 import { getSystemStatus } from "./get-system-status.ts";
 import { ping } from "./ping.ts";
+import { discoverMethod } from "./rpc-discover.ts";
 
-export const methods: readonly RpcMethod[] = [
+const listed: readonly RpcMethod[] = [
   ping,
   authenticate,
   getServerInfo,
@@ -14,3 +16,5 @@ export const methods: readonly RpcMethod[] = [
   getSystemStatus,
   getMetrics,
 ];
+
+export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];
