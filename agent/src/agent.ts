@@ -56,12 +56,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   let gateway: WebSocketGateway | undefined;
   const connections = () => gateway?.size ?? 0;
   const inFlight = () => engine?.inFlight ?? 0;
+  const activeTasks = () => connections() + inFlight();
   const metrics = new AgentMetrics({ build: buildInfo, startedAt, connections, inFlight });
-  const health = new HealthReporter({
-    stats,
-    connections,
-    tasks: () => connections() + inFlight(),
-  });
+  const health = new HealthReporter({ stats, connections, tasks: activeTasks });
   const services: AgentServices = {
     config,
     log,
@@ -70,7 +67,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     health,
     cpu: new CpuSampler(),
     startedAt,
-    activeTasks: () => connections() + inFlight(),
+    activeTasks,
   };
   engine = new RpcEngine({
     methods,

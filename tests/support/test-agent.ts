@@ -45,7 +45,10 @@ export async function startTestAgent(
   const config = resolveConfig(merged, undefined, env);
   const logs: string[] = [];
   const log = createLogger(config.log.level, { write: (line: string) => void logs.push(line) });
-  const agent = await startAgent(config, log);
+  const agent = await startAgent(config, log).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     agent,
     config,

@@ -12,7 +12,7 @@ const LOOKUP_LENGTH = 8;
 const HASH = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
 /** How stale the in-memory copy may get before the file is looked at again (revocation delay). */
 const REFRESH_MS = 1000;
-export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const recordSchema = z.object({
   id: z.string(),

@@ -34,10 +34,10 @@ export async function keysCommand(
       return;
     }
     case "list": {
-      const rows = (await store.records()).map(({ hash: _hash, lookup: _lookup, ...rest }) => ({
-        ...rest,
-        status: store.status({ ...rest, hash: "", lookup: "" }),
-      }));
+      const rows = (await store.records()).map((record) => {
+        const { hash: _hash, lookup: _lookup, ...shown } = record;
+        return { ...shown, status: store.status(record) };
+      });
       if (options.json) {
         console.log(JSON.stringify(rows, null, 2));
         return;

@@ -15,30 +15,46 @@ export function listen(
   app: Hono,
   healthApp: Hono,
 ): Listeners {
-  const main = Bun.serve<SocketData>({
-    hostname: config.server.host,
-    port: config.server.port,
-    fetch(request, server) {
-      if (new URL(request.url).pathname === config.server.websocket_path) {
-        return gateway.upgrade(request, server);
-      }
-      return app.fetch(request);
-    },
-    websocket: gateway.handlers(),
-  });
-  let health: Server<undefined> | undefined;
+  const main = bind("API", "server.host/server.port", config.server.host, config.server.port, () =>
+    Bun.serve<SocketData>({
+      hostname: config.server.host,
+      port: config.server.port,
+      fetch(request, server) {
+        if (new URL(request.url).pathname === config.server.websocket_path) {
+          return gateway.upgrade(request, server);
+        }
+        return app.fetch(request);
+      },
+      websocket: gateway.handlers(),
+    }),
+  );
+  if (config.health.port === 0) return { main, health: undefined };
   try {
-    health =
-      config.health.port === 0
-        ? undefined
-        : Bun.serve({
-            hostname: config.health.host,
-            port: config.health.port,
-            fetch: (request) => healthApp.fetch(request),
-          });
+    const health = bind(
+      "health",
+      "health.host/health.port",
+      config.health.host,
+      config.health.port,
+      () =>
+        Bun.serve({
+          hostname: config.health.host,
+          port: config.health.port,
+          fetch: (request) => healthApp.fetch(request),
+        }),
+    );
+    return { main, health };
   } catch (error) {
     main.stop(true);
     throw error;
   }
-  return { main, health };
+}
+
+/** Names the listener and its config keys when binding fails (port in use, bad address). */
+function bind<S>(what: string, keys: string, host: string, port: number, serve: () => S): S {
+  try {
+    return serve();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot start the ${what} listener on ${host}:${port} (${keys}): ${reason}`);
+  }
 }

@@ -11,7 +11,6 @@ export class RpcConnection {
   identity: Identity | undefined;
   /** Set while `authenticate` runs, so calls pipelined behind it see its outcome. */
   pendingAuthentication: Promise<void> | undefined;
-  readonly openedAt = Date.now();
 
   constructor(
     readonly id: string,

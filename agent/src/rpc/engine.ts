@@ -5,6 +5,7 @@ import type { RpcConnection } from "./connection.ts";
 import {
   errorResponse,
   type RequestId,
+  type RpcRequest,
   type RpcResponse,
   readEnvelope,
   resultResponse,
@@ -128,7 +129,7 @@ export class RpcEngine {
 
   /** The contract's processing order (§2): rate limit, method, auth, role, params, run. */
   private async execute(
-    request: { method: string; params: Record<string, unknown>; positional: boolean },
+    request: RpcRequest,
     method: RpcMethod | undefined,
     connection: RpcConnection,
     requestId: string,

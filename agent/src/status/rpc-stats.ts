@@ -15,7 +15,6 @@ interface Bucket {
 /** Error rate and mean response time over the last five minutes, in ten-second buckets. */
 export class RpcStats implements CallObserver {
   private readonly buckets: Bucket[] = [];
-  total = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -30,7 +29,6 @@ export class RpcStats implements CallObserver {
     bucket.calls += 1;
     bucket.seconds += seconds;
     if (SERVER_ERROR_OUTCOMES.has(outcome)) bucket.serverErrors += 1;
-    this.total += 1;
   }
 
   window(): { calls: number; errorRatePercent: number; meanResponseMs: number } {

@@ -1,0 +1,36 @@
+import { expect, test } from "bun:test";
+import { startTestAgent } from "../support/test-agent.ts";
+
+test("a port in use fails start-up with the listener and its config keys named", async () => {
+  const squatter = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    await expect(startTestAgent({ server: { port: squatter.port } })).rejects.toThrow(
+      `cannot start the API listener on 127.0.0.1:${squatter.port} (server.host/server.port)`,
+    );
+    await expect(
+      startTestAgent({ health: { host: "127.0.0.1", port: squatter.port } }),
+    ).rejects.toThrow("(health.host/health.port)");
+  } finally {
+    squatter.stop(true);
+  }
+});
+
+test("when the health port fails, the API port is released again", async () => {
+  const squatter = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const api = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const apiPort = api.port;
+  api.stop(true);
+  try {
+    await expect(
+      startTestAgent({
+        server: { port: apiPort },
+        health: { host: "127.0.0.1", port: squatter.port },
+      }),
+    ).rejects.toThrow("health listener");
+    const agent = await startTestAgent({ server: { port: apiPort } });
+    expect(agent.agent.port).toBe(apiPort);
+    await agent.stop();
+  } finally {
+    squatter.stop(true);
+  }
+});
