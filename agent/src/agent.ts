@@ -1,18 +1,24 @@
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { Hono } from "hono";
 import { ApiKeyStore } from "./auth/api-keys.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { resolveJwtSecret } from "./auth/jwt-secret.ts";
 import { buildInfo } from "./build-info.ts";
+import { publishCameraChange } from "./cameras/camera-events.ts";
+import { CameraRegistry } from "./cameras/registry.ts";
+import { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { listen } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { AgentMetrics } from "./metrics/agent-metrics.ts";
+import { Notifier } from "./notifications/notifier.ts";
 import { RpcEngine } from "./rpc/engine.ts";
 import { methods } from "./rpc/methods/index.ts";
 import type { AgentServices } from "./services.ts";
+import { openDatabase } from "./state/database.ts";
 import { HealthReporter } from "./status/health.ts";
 import { RpcStats } from "./status/rpc-stats.ts";
 import { storageComponent } from "./status/storage.ts";
@@ -50,6 +56,25 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       ),
     );
 
+  const db = openDatabase(join(config.state.dir, "agent.db"));
+  const cameras = new CameraRegistry(db);
+  const usb = config.discovery.usb;
+  const discovery = usb.enabled
+    ? new UsbDiscovery(
+        {
+          mode: usb.mode,
+          sysfsRoot: usb.sysfs_root,
+          devRoot: usb.dev_root,
+          udevadm: usb.udevadm,
+          v4l2ctl: usb.v4l2ctl,
+          pollIntervalMs: usb.poll_interval,
+          probeTimeoutMs: usb.probe_timeout,
+        },
+        cameras,
+        log,
+      )
+    : undefined;
+
   const stats = new RpcStats();
   // Late-bound: the engine and gateway need the services these closures report on.
   let engine: RpcEngine | undefined;
@@ -66,6 +91,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     authenticator: new Authenticator(secret.value, apiKeys, log),
     health,
     cpu: new CpuSampler(),
+    cameras,
+    discovery,
+    notifier: new Notifier(() => gateway?.sessions() ?? []),
     startedAt,
     activeTasks,
   };
@@ -88,11 +116,16 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   health.register(gateway.healthComponent());
   health.register(storageComponent(config.storage.root));
+  if (discovery) health.register(discovery.healthComponent());
+  cameras.onChange((change) => publishCameraChange(services.notifier, change));
 
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono().route("/", healthApp);
   const listeners = listen(config, gateway, app, healthApp);
   health.markStarted();
+  discovery
+    ?.start()
+    .catch((error: unknown) => log.error({ err: error }, "USB discovery failed to start"));
   log.info(
     {
       listen: `${hostPort(config.server.host, listeners.main.port)}${config.server.websocket_path}`,
@@ -113,9 +146,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       stopping ??= (async () => {
         // Stop admitting first; health stays up so readiness reports the drain.
         listeners.main.stop(false);
+        discovery?.stop();
         await activeGateway.shutdown(config.server.shutdown_timeout);
         listeners.main.stop(true);
         listeners.health?.stop(true);
+        db.close();
         log.info("camera-agent stopped");
       })();
       return stopping;

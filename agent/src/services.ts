@@ -1,7 +1,10 @@
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { BuildInfo } from "./build-info.ts";
+import type { CameraRegistry } from "./cameras/registry.ts";
+import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
+import type { Notifier } from "./notifications/notifier.ts";
 import type { HealthReporter } from "./status/health.ts";
 import type { CpuSampler } from "./status/system.ts";
 
@@ -13,6 +16,10 @@ export interface AgentServices {
   authenticator: Authenticator;
   health: HealthReporter;
   cpu: CpuSampler;
+  cameras: CameraRegistry;
+  /** Undefined when discovery.usb.enabled is false. */
+  discovery: UsbDiscovery | undefined;
+  notifier: Notifier;
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

@@ -56,17 +56,18 @@ describe("health endpoints (contract §11, D5)", () => {
     expect(body.components.map((component) => component.name)).toEqual([
       "websocket_server",
       "storage",
+      "camera_monitor",
     ]);
     for (const component of body.components) {
       expect(component.status).toMatch(/^(healthy|degraded|unhealthy)$/);
       expect(component.last_checked).toMatch(ISO);
     }
-    expect(body.metrics.component_count).toBe(2);
+    expect(body.metrics.component_count).toBe(3);
     expect(
       (body.metrics.components_healthy ?? 0) +
         (body.metrics.components_degraded ?? 0) +
         (body.metrics.components_unhealthy ?? 0),
-    ).toBe(2);
+    ).toBe(3);
     expect(typeof body.environment).toBe("string");
   });
 
@@ -112,13 +113,13 @@ describe("status methods", () => {
       status: expect.stringMatching(/^(HEALTHY|DEGRADED|UNHEALTHY)$/),
       uptime: expect.any(Number),
       version: expect.any(String),
-      components: { websocket_server: "RUNNING", camera_monitor: "STOPPED", mediamtx: "STOPPED" },
+      components: { websocket_server: "RUNNING", camera_monitor: "RUNNING", mediamtx: "STOPPED" },
     });
     expect(await client.result("get_system_status")).toEqual({
       status: "ready",
       message: expect.any(String),
       available_cameras: [],
-      discovery_active: false,
+      discovery_active: true,
     });
     const info = (await client.result("get_server_info")) as Record<string, unknown>;
     expect(info).toEqual(
@@ -177,6 +178,12 @@ describe("rpc.discover", () => {
         "get_system_status",
         "ping",
         "rpc.discover",
+        "get_camera_list",
+        "get_camera_status",
+        "get_camera_capabilities",
+        "subscribe_events",
+        "unsubscribe_events",
+        "get_subscription_stats",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

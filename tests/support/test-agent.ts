@@ -37,6 +37,15 @@ export async function startTestAgent(
     state: { dir },
     storage: { root: join(dir, "media") },
     log: { level: "debug" },
+    // An empty sysfs, polled rarely: tests that exercise discovery bring their own.
+    discovery: {
+      usb: {
+        mode: "poll",
+        poll_interval: "1h",
+        sysfs_root: join(dir, "sys"),
+        dev_root: join(dir, "dev"),
+      },
+    },
   };
   const merged: Overrides = { ...base };
   for (const [section, values] of Object.entries(overrides)) {

@@ -63,6 +63,21 @@ const limitsSchema = z.strictObject({
   max_cameras: positiveInt.prefault(16),
 });
 
+const usbDiscoverySchema = z.strictObject({
+  enabled: z.boolean().prefault(true),
+  mode: z.enum(["hybrid", "event", "poll"]).prefault("hybrid"),
+  poll_interval: duration
+    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
+    .prefault("5s"),
+  probe_timeout: duration
+    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
+    .prefault("5s"),
+  sysfs_root: absolutePath.prefault("/sys"),
+  dev_root: absolutePath.prefault("/dev"),
+  udevadm: z.string().min(1).prefault("udevadm"),
+  v4l2ctl: z.string().min(1).prefault("v4l2-ctl"),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.prefault({}),
@@ -71,6 +86,7 @@ export const configSchema = z
     limits: limitsSchema.prefault({}),
     state: z.strictObject({ dir: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
     storage: z.strictObject({ root: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
+    discovery: z.strictObject({ usb: usbDiscoverySchema.prefault({}) }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).prefault("info") }).prefault({}),
   })
   .transform((config) => ({

@@ -37,6 +37,11 @@ export class WebSocketGateway {
     return this.connections.size;
   }
 
+  /** Open sessions, for notifications. */
+  sessions(): Iterable<RpcConnection> {
+    return this.connections;
+  }
+
   upgrade(request: Request, server: Server<SocketData>): Response | undefined {
     if (!this.accepting) return this.refuse("shutdown", 503, "server is shutting down");
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {

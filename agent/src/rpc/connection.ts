@@ -1,4 +1,5 @@
 import type { Identity } from "../auth/authenticator.ts";
+import { Subscriptions } from "../notifications/subscriptions.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
 export interface Transport {
@@ -11,6 +12,7 @@ export class RpcConnection {
   identity: Identity | undefined;
   /** Set while `authenticate` runs, so calls pipelined behind it see its outcome. */
   pendingAuthentication: Promise<void> | undefined;
+  readonly subscriptions = new Subscriptions();
 
   constructor(
     readonly id: string,

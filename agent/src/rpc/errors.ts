@@ -125,6 +125,14 @@ export const rpcErrors = {
       suggestion: `retry after ${retryAfterMs} ms`,
       retry_after_ms: retryAfterMs,
     }),
+  notFound: (resource: string, id: string) =>
+    error(ERROR_CODES.notFound, {
+      reason: "not_found",
+      details: `no ${resource} with that id`,
+      suggestion: `list the ${resource}s and use an id from the list`,
+      resource,
+      id,
+    }),
   dependencyFailed: (dependency: string, detail: string) =>
     error(ERROR_CODES.dependency, {
       reason: "dependency_failed",

@@ -1,12 +1,16 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
 import { authenticate } from "./authenticate.ts";
+import { getCameraCapabilities } from "./get-camera-capabilities.ts";
+import { getCameraList } from "./get-camera-list.ts";
+import { getCameraStatus } from "./get-camera-status.ts";
 import { getMetrics } from "./get-metrics.ts";
 import { getServerInfo } from "./get-server-info.ts";
 import { getStatus } from "./get-status.ts";
 import { getSystemStatus } from "./get-system-status.ts";
 import { ping } from "./ping.ts";
 import { discoverMethod } from "./rpc-discover.ts";
+import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./subscribe-events.ts";
 
 const listed: readonly RpcMethod[] = [
   ping,
@@ -15,6 +19,12 @@ const listed: readonly RpcMethod[] = [
   getStatus,
   getSystemStatus,
   getMetrics,
+  getCameraList,
+  getCameraStatus,
+  getCameraCapabilities,
+  subscribeEvents,
+  unsubscribeEvents,
+  getSubscriptionStats,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];

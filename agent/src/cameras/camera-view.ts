@@ -1,0 +1,59 @@
+import type { Camera, Capabilities, FrameFormat } from "./types.ts";
+
+/** The contract's Camera object (§6.3), as results and camera_status_update carry it. */
+export interface CameraView {
+  device: string;
+  status: Camera["status"];
+  name: string;
+  resolution: string;
+  fps: number;
+  /** {rtsp, hls} once the camera is published; {} until then (no MediaMTX in this build). */
+  streams: Record<string, string>;
+}
+
+export function cameraView(camera: Camera): CameraView {
+  const mode = preferredMode(camera.capabilities);
+  return {
+    device: camera.id,
+    status: camera.status,
+    name: camera.name,
+    resolution: mode ? `${mode.width}x${mode.height}` : "0x0",
+    fps: mode ? Math.round(mode.fps[0] ?? 0) : 0,
+    streams: {},
+  };
+}
+
+/** The default capture mode: the largest frame size, at the highest rate it offers. */
+export function preferredMode(capabilities: Capabilities | undefined): FrameFormat | undefined {
+  let best: FrameFormat | undefined;
+  for (const format of capabilities?.formats ?? []) {
+    const area = format.width * format.height;
+    const bestArea = best ? best.width * best.height : -1;
+    if (area > bestArea || (area === bestArea && (format.fps[0] ?? 0) > (best?.fps[0] ?? 0)))
+      best = format;
+  }
+  return best;
+}
+
+/** Distinct values for get_camera_capabilities and get_camera_status. */
+export function capabilitySummary(capabilities: Capabilities | undefined): {
+  formats: string[];
+  resolutions: string[];
+  fps_options: number[];
+} {
+  const formats = capabilities?.formats ?? [];
+  const area = (size: string) =>
+    size
+      .split("x")
+      .map(Number)
+      .reduce((a, b) => a * b, 1);
+  return {
+    formats: [...new Set(formats.map((format) => format.pixelFormat))],
+    resolutions: [...new Set(formats.map((format) => `${format.width}x${format.height}`))].sort(
+      (a, b) => area(b) - area(a),
+    ),
+    fps_options: [...new Set(formats.flatMap((format) => format.fps.map(Math.round)))]
+      .filter((fps) => fps > 0)
+      .sort((a, b) => b - a),
+  };
+}

@@ -1,0 +1,45 @@
+import type { RpcConnection } from "../rpc/connection.ts";
+import { isoUtc } from "../util/time.ts";
+
+/** Server → client notifications, only ever to authenticated sessions that have not expired. */
+export class Notifier {
+  constructor(private readonly connections: () => Iterable<RpcConnection>) {}
+
+  /** To every authenticated socket (camera_status_update, recording_status_update). */
+  broadcast(method: string, params: Record<string, unknown>): void {
+    for (const connection of this.authenticated()) connection.notify(method, params);
+  }
+
+  /** A topic event, to the sockets subscribed to it whose filters match; `method` = topic. */
+  publish(topic: string, params: Record<string, unknown>): void {
+    const event = { ...params, timestamp: isoUtc() };
+    for (const connection of this.authenticated()) {
+      if (connection.subscriptions.wants(topic, event)) connection.notify(topic, event);
+    }
+  }
+
+  stats(): {
+    total_subscriptions: number;
+    active_clients: number;
+    topic_counts: Record<string, number>;
+  } {
+    const topicCounts: Record<string, number> = {};
+    let total = 0;
+    let active = 0;
+    for (const connection of this.connections()) {
+      const topics = connection.subscriptions.list();
+      if (topics.length > 0) active++;
+      total += topics.length;
+      for (const topic of topics) topicCounts[topic] = (topicCounts[topic] ?? 0) + 1;
+    }
+    return { total_subscriptions: total, active_clients: active, topic_counts: topicCounts };
+  }
+
+  private *authenticated(): Iterable<RpcConnection> {
+    const now = Date.now();
+    for (const connection of this.connections()) {
+      const identity = connection.identity;
+      if (identity && (identity.expiresAt === null || now <= identity.expiresAt)) yield connection;
+    }
+  }
+}

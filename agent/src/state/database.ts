@@ -1,0 +1,38 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** Schema steps, applied in order once each; user_version records how many ran. */
+const MIGRATIONS = [
+  `CREATE TABLE cameras (
+     id TEXT PRIMARY KEY,
+     number INTEGER NOT NULL UNIQUE,
+     identity TEXT NOT NULL UNIQUE,
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_seen TEXT
+   )`,
+];
+
+/** The agent's SQLite database (WAL, full sync: an id must survive a power cut). */
+export function openDatabase(path: string): Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { create: true, strict: true });
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  const { user_version: version } = db.query("PRAGMA user_version").get() as {
+    user_version: number;
+  };
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `${path} has schema version ${version}, newer than this agent knows (${MIGRATIONS.length})`,
+    );
+  }
+  db.transaction(() => {
+    for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+  })();
+  return db;
+}
