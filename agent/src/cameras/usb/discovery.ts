@@ -1,7 +1,7 @@
 import type { Logger } from "../../log/logger.ts";
 import type { HealthComponent } from "../../status/health.ts";
 import type { CameraRegistry } from "../registry.ts";
-import { scanVideoNodes, type VideoNode } from "./sysfs-scan.ts";
+import { nodeExists, scanVideoNodes, type VideoNode } from "./sysfs-scan.ts";
 import { UdevMonitor } from "./udev-monitor.ts";
 import { isCaptureDevice } from "./v4l2-info.ts";
 import { type ProbeResult, probeDevice } from "./v4l2-probe.ts";
@@ -32,6 +32,8 @@ export class UsbDiscovery {
   private pending: Promise<void> | undefined;
   private again = false;
   private readonly probes = new Map<string, ProbeMemo>();
+  /** Probe processes that outlived their timeout, by device path: never two at once. */
+  private readonly hung = new Map<string, Promise<unknown>>();
   private started = false;
   initialScanDone = false;
   scans = 0;
@@ -108,6 +110,16 @@ export class UsbDiscovery {
     const results = await Promise.all(
       nodes.map(async (node) => ({ node, result: await this.probe(node) })),
     );
+    // A probe that failed because the node was unplugged meanwhile is not an error.
+    for (const entry of results) {
+      if (
+        !entry.result.ok &&
+        entry.result.reason !== "gone" &&
+        !(await nodeExists(this.options.sysfsRoot, entry.node))
+      ) {
+        entry.result = { ok: false, reason: "gone", message: "unplugged while being probed" };
+      }
+    }
     const present = new Set<string>();
     for (const { node, result } of results) {
       if (result.ok) {
@@ -160,11 +172,25 @@ export class UsbDiscovery {
   private async probe(node: VideoNode): Promise<ProbeResult> {
     const memo = this.probes.get(node.identity);
     if (memo && memo.node === node.name && memo.result.ok) return memo.result;
+    if (this.hung.has(node.devicePath)) {
+      return {
+        ok: false,
+        reason: "timeout",
+        message: "an earlier probe of this device is still hung",
+      };
+    }
     const result = await probeDevice(
       this.options.v4l2ctl,
       node.devicePath,
       this.options.probeTimeoutMs,
     );
+    if (!result.ok && result.stillRunning) {
+      const path = node.devicePath;
+      this.hung.set(
+        path,
+        result.stillRunning.finally(() => this.hung.delete(path)),
+      );
+    }
     if (!result.ok && memo?.result.ok !== false) {
       this.log.warn(
         { node: node.devicePath, reason: result.reason, detail: result.message },

@@ -30,7 +30,10 @@ export async function scanVideoNodes(sysfsRoot: string, devRoot: string): Promis
       .filter((name) => NODE_NAME.test(name))
       .map((name) => readNode(sysfsRoot, classDir, devRoot, name, links)),
   );
-  return nodes.filter((node): node is VideoNode => node !== undefined);
+  // Node order, so cameras first seen in the same scan get ids in a predictable order.
+  return nodes
+    .filter((node): node is VideoNode => node !== undefined)
+    .sort((a, b) => Number(a.name.slice(5)) - Number(b.name.slice(5)));
 }
 
 async function readNode(
@@ -63,6 +66,13 @@ async function readNode(
   // Without a serial, identical cameras share one by-id name; only by-path is unique then.
   const stablePath = (serial ? link.byId : undefined) ?? link.byPath ?? devicePath;
   return { name, devicePath, identity, index, label, hasSerial: serial !== undefined, stablePath };
+}
+
+export async function nodeExists(sysfsRoot: string, node: VideoNode): Promise<boolean> {
+  return realpath(join(sysfsRoot, "class", "video4linux", node.name)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The USB device directory (the one with idVendor) above an interface directory. */

@@ -4,7 +4,7 @@ import { ProbeParseError, parseV4l2Info } from "./v4l2-info.ts";
 
 export type ProbeResult =
   | { ok: true; capabilities: Capabilities }
-  | { ok: false; reason: ProbeFailure; message: string };
+  | { ok: false; reason: ProbeFailure; message: string; stillRunning?: Promise<unknown> };
 
 export type ProbeFailure =
   | "busy"
@@ -15,22 +15,37 @@ export type ProbeFailure =
   | "tool_missing"
   | "failed";
 
-/** One `v4l2-ctl --info --list-formats-ext` run, killed if it outlives the timeout. */
+/**
+ * One `v4l2-ctl --info --list-formats-ext` run. It answers at the deadline even if the process
+ * can't be reaped (a driver stuck in an ioctl ignores SIGKILL until it returns); then
+ * `stillRunning` settles when the process is finally gone.
+ */
 export async function probeDevice(
   command: string,
   devicePath: string,
   timeoutMs: number,
 ): Promise<ProbeResult> {
-  const result = await execa(command, ["--device", devicePath, "--info", "--list-formats-ext"], {
-    timeout: timeoutMs,
-    killSignal: "SIGKILL",
+  const child = execa(command, ["--device", devicePath, "--info", "--list-formats-ext"], {
     reject: false,
     stdin: "ignore",
     encoding: "utf8",
     maxBuffer: 4 * 1024 * 1024,
   });
-  if (result.timedOut)
-    return { ok: false, reason: "timeout", message: `probe timed out after ${timeoutMs} ms` };
+  let timer: Timer | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const result = await Promise.race([child, deadline]);
+  clearTimeout(timer);
+  if (result === "timeout") {
+    child.kill("SIGKILL");
+    return {
+      ok: false,
+      reason: "timeout",
+      message: `probe timed out after ${timeoutMs} ms`,
+      stillRunning: child,
+    };
+  }
   if ((result as { code?: string }).code === "ENOENT") {
     return {
       ok: false,
