@@ -1,7 +1,7 @@
 // USB discovery end to end on the host: fake sysfs//dev trees, fake v4l2-ctl and udevadm in
 // real output formats, the real agent, real WebSocket clients.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually, FakeV4l } from "../support/fake-v4l.ts";
@@ -399,6 +399,46 @@ describe("USB discovery", () => {
     await eventually(async () => (await statusOf(admin, "camera0")) === "CONNECTED");
   });
 
+  test("a recorded udevadm stream, replayed verbatim, is what finds a camera plugged after start-up", async () => {
+    const v4l = world();
+    const go = join(v4l.dir, "go");
+    const replay = join(v4l.dir, "bin", "udevadm-replay");
+    const recorded = join(import.meta.dir, "../fixtures/udevadm/monitor-c920.txt");
+    await Bun.write(
+      replay,
+      `#!/bin/sh\nwhile [ ! -f "${go}" ]; do sleep 0.05; done\ncat "${recorded}"\nexec sleep 3600\n`,
+    );
+    chmodSync(replay, 0o755);
+    // Event mode: no polling, so after the initial scan only udev events can trigger a scan.
+    const agent = await agentFor(v4l, { mode: "event", udevadm: replay });
+    const rpc = await client(agent);
+    await eventually(
+      async () =>
+        ((await rpc.result("get_system_status")) as { status: string }).status === "ready",
+    );
+    v4l.plug({
+      node: "video0",
+      port: "1-1",
+      serial: "A1B2C3D4",
+      label: "HD Pro Webcam C920",
+      probe: C920,
+    });
+    v4l.plug({
+      node: "video1",
+      port: "1-1",
+      index: 1,
+      serial: "A1B2C3D4",
+      label: "HD Pro Webcam C920",
+      probe: C920_META,
+    });
+    expect((await list(rpc)).total).toBe(0);
+    await Bun.write(go, "");
+    await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
+    // The stream's own remove events don't remove it: sysfs, where it still is, is the truth.
+    await Bun.sleep(200);
+    expect(await list(rpc)).toEqual(expect.objectContaining({ total: 1, connected: 1 }));
+  });
+
   test("a udev monitor that dies is restarted with backoff, and its restart triggers a rescan", async () => {
     const v4l = world();
     const dying = join(v4l.dir, "bin", "udevadm-dies");
@@ -406,7 +446,7 @@ describe("USB discovery", () => {
       dying,
       "#!/bin/sh\necho 'monitor will print the received events for:'\nexit 3\n",
     );
-    (await import("node:fs")).chmodSync(dying, 0o755);
+    chmodSync(dying, 0o755);
     const agent = await agentFor(v4l, { udevadm: dying });
     const rpc = await client(agent);
     v4l.plug({ node: "video0", port: "1-1", serial: "R", probe: C920 });
