@@ -60,24 +60,17 @@ function received(rpc: RpcClient, log: unknown[], method: string, device?: strin
   );
 }
 
+/** The recorded webcam: a capture node and its UVC metadata node, with a serial number. */
+function plugC920(v4l: FakeV4l): void {
+  const camera = { port: "1-1", serial: "A1B2C3D4", label: "HD Pro Webcam C920" };
+  v4l.plug({ ...camera, node: "video0", probe: C920 });
+  v4l.plug({ ...camera, node: "video1", index: 1, probe: C920_META });
+}
+
 describe("USB discovery", () => {
   test("the initial scan lists capture nodes only, with stable ids and capabilities", async () => {
     const v4l = world();
-    v4l.plug({
-      node: "video0",
-      port: "1-1",
-      serial: "A1B2C3D4",
-      label: "HD Pro Webcam C920",
-      probe: C920,
-    });
-    v4l.plug({
-      node: "video1",
-      port: "1-1",
-      index: 1,
-      serial: "A1B2C3D4",
-      label: "HD Pro Webcam C920",
-      probe: C920_META,
-    });
+    plugC920(v4l);
     v4l.plug({ node: "video2", port: "1-2", label: "Logitech BRIO", probe: BRIO });
     const agent = await agentFor(v4l);
     const rpc = await client(agent);
@@ -416,21 +409,7 @@ describe("USB discovery", () => {
       async () =>
         ((await rpc.result("get_system_status")) as { status: string }).status === "ready",
     );
-    v4l.plug({
-      node: "video0",
-      port: "1-1",
-      serial: "A1B2C3D4",
-      label: "HD Pro Webcam C920",
-      probe: C920,
-    });
-    v4l.plug({
-      node: "video1",
-      port: "1-1",
-      index: 1,
-      serial: "A1B2C3D4",
-      label: "HD Pro Webcam C920",
-      probe: C920_META,
-    });
+    plugC920(v4l);
     expect((await list(rpc)).total).toBe(0);
     await Bun.write(go, "");
     await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");

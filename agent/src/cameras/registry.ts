@@ -29,17 +29,7 @@ export class CameraRegistry {
       kind: "usb";
       name: string;
     }>;
-    for (const row of rows) {
-      this.cameras.set(row.id, {
-        ...row,
-        status: "DISCONNECTED",
-        error: undefined,
-        node: undefined,
-        stablePath: undefined,
-        capabilities: undefined,
-        lastSeen: undefined,
-      });
-    }
+    for (const row of rows) this.cameras.set(row.id, unseen(row));
   }
 
   onChange(listener: Listener): () => void {
@@ -81,20 +71,8 @@ export class CameraRegistry {
         .run(id, number, identity, kind, name, isoUtc());
       return id;
     });
-    const id = allocate();
-    const camera: Camera = {
-      id,
-      identity,
-      kind,
-      name,
-      status: "DISCONNECTED",
-      error: undefined,
-      node: undefined,
-      stablePath: undefined,
-      capabilities: undefined,
-      lastSeen: undefined,
-    };
-    this.cameras.set(id, camera);
+    const camera = unseen({ id: allocate(), identity, kind, name });
+    this.cameras.set(camera.id, camera);
     return camera;
   }
 
@@ -122,6 +100,19 @@ export class CameraRegistry {
     const snapshot = { ...camera };
     for (const listener of this.listeners) listener({ camera: snapshot, previous });
   }
+}
+
+/** A known camera before any source has reported on it in this run. */
+function unseen(known: Pick<Camera, "id" | "identity" | "kind" | "name">): Camera {
+  return {
+    ...known,
+    status: "DISCONNECTED",
+    error: undefined,
+    node: undefined,
+    stablePath: undefined,
+    capabilities: undefined,
+    lastSeen: undefined,
+  };
 }
 
 function numberOf(id: string): number {

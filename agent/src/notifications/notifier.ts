@@ -7,14 +7,18 @@ export class Notifier {
 
   /** To every authenticated socket (camera_status_update, recording_status_update). */
   broadcast(method: string, params: Record<string, unknown>): void {
-    for (const connection of this.authenticated()) connection.notify(method, params);
+    const text = notification(method, params);
+    for (const connection of this.authenticated()) connection.send(text);
   }
 
   /** A topic event, to the sockets subscribed to it whose filters match; `method` = topic. */
   publish(topic: string, params: Record<string, unknown>): void {
     const event = { ...params, timestamp: isoUtc() };
+    let text: string | undefined;
     for (const connection of this.authenticated()) {
-      if (connection.subscriptions.wants(topic, event)) connection.notify(topic, event);
+      if (!connection.subscriptions.wants(topic, event)) continue;
+      text ??= notification(topic, event);
+      connection.send(text);
     }
   }
 
@@ -42,4 +46,9 @@ export class Notifier {
       if (identity && (identity.expiresAt === null || now <= identity.expiresAt)) yield connection;
     }
   }
+}
+
+/** Serialized once per event, not once per socket. No `id` member: clients drop any that has one. */
+function notification(method: string, params: Record<string, unknown>): string {
+  return JSON.stringify({ jsonrpc: "2.0", method, params });
 }

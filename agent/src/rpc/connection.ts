@@ -25,11 +25,6 @@ export class RpcConnection {
     this.transport.send(text);
   }
 
-  /** Server → client notification: no `id` member at all (a client drops anything with one). */
-  notify(method: string, params: Record<string, unknown>): void {
-    this.transport.send(JSON.stringify({ jsonrpc: "2.0", method, params }));
-  }
-
   close(code: number, reason: string): void {
     this.transport.close(code, reason);
   }
