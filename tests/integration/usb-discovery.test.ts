@@ -418,6 +418,23 @@ describe("USB discovery", () => {
     expect(await list(rpc)).toEqual(expect.objectContaining({ total: 1, connected: 1 }));
   });
 
+  test("discovery.usb.enabled: false runs no discovery and says so", async () => {
+    const agent = await startTestAgent({ discovery: { usb: { enabled: false } } });
+    cleanups.push(() => agent.stop());
+    const rpc = await client(agent, "admin");
+    expect(await rpc.result("get_system_status")).toEqual({
+      status: "ready",
+      message: "USB discovery is disabled (discovery.usb.enabled: false)",
+      available_cameras: [],
+      discovery_active: false,
+    });
+    expect(await rpc.result("get_status")).toEqual(
+      expect.objectContaining({
+        components: expect.objectContaining({ camera_monitor: "STOPPED" }),
+      }),
+    );
+  });
+
   test("a udev monitor that dies is restarted with backoff, and its restart triggers a rescan", async () => {
     const v4l = world();
     const dying = join(v4l.dir, "bin", "udevadm-dies");
