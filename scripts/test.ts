@@ -70,6 +70,7 @@ function bunTests(paths: string[]) {
 }
 
 const outcomes = [
+  stage("system packages (scripts/system-deps.sh)", check(["bash", "scripts/system-deps.sh"])),
   stage("lint (biome)", check([bin("biome"), "check", "."])),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
   stage(

@@ -29,6 +29,8 @@ export interface RunningAgent {
   /** Bound ports (the config may say 0 for "any free port"). */
   port: number;
   healthPort: number | undefined;
+  /** One line for systemd's STATUS=: cameras, sessions, discovery. */
+  summary(): string;
   stop(): Promise<void>;
 }
 
@@ -142,6 +144,19 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     services,
     port: listeners.main.port ?? config.server.port,
     healthPort: listeners.health?.port,
+    summary() {
+      const all = cameras.list();
+      const connected = all.filter((camera) => camera.status === "CONNECTED").length;
+      const sessions = connections();
+      return [
+        `cameras ${connected}/${all.length} connected`,
+        `${sessions} client${sessions === 1 ? "" : "s"}`,
+        discovery
+          ? `USB discovery ${discovery.initialScanDone ? "ready" : "starting"}`
+          : "USB discovery off",
+        "MediaMTX not managed by this build",
+      ].join(", ");
+    },
     stop() {
       stopping ??= (async () => {
         // Stop admitting first; health stays up so readiness reports the drain.

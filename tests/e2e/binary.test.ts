@@ -165,3 +165,56 @@ describe("serving", () => {
     expect(log).not.toContain(key);
   });
 });
+
+describe("systemd notification protocol", () => {
+  test("READY, STATUS, WATCHDOG at half the interval and STOPPING reach NOTIFY_SOCKET via libsystemd", async () => {
+    const socketPath = join(dir, "notify.sock");
+    const listener = Bun.spawn(
+      ["/usr/bin/python3", join(import.meta.dir, "../support/notify-socket.py"), socketPath],
+      {
+        stdout: "pipe",
+      },
+    );
+    const lines = (async function* () {
+      let buffer = "";
+      for await (const chunk of listener.stdout) {
+        buffer += new TextDecoder().decode(chunk);
+        let newline = buffer.indexOf("\n");
+        while (newline >= 0) {
+          yield JSON.parse(buffer.slice(0, newline)) as string;
+          buffer = buffer.slice(newline + 1);
+          newline = buffer.indexOf("\n");
+        }
+      }
+    })();
+    expect((await lines.next()).value).toBe("LISTENING");
+    const config = configFile(freePort(), 0);
+    const agent = Bun.spawn([BINARY, "run", "--config", config], {
+      env: { ...env, NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: "400000" },
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    const messages: string[] = [];
+    try {
+      // next() rather than for-await: breaking out of a for-await would close the stream.
+      while (messages.filter((entry) => entry === "WATCHDOG=1").length < 3) {
+        const { value, done } = await lines.next();
+        if (done) break;
+        messages.push(value);
+      }
+      agent.kill("SIGTERM");
+      for (let next = await lines.next(); !next.done; next = await lines.next())
+        messages.push(next.value);
+      expect(await agent.exited).toBe(0);
+    } finally {
+      agent.kill("SIGKILL");
+      listener.kill();
+    }
+    const [ready] = messages;
+    expect(ready).toMatch(
+      /^READY=1\nSTATUS=cameras 0\/0 connected, 0 clients, USB discovery \w+, .+\nMAINPID=\d+$/,
+    );
+    expect(messages.filter((message) => message === "WATCHDOG=1").length).toBeGreaterThanOrEqual(3);
+    expect(messages).toContain("STOPPING=1\nSTATUS=stopping");
+  });
+});

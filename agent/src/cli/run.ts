@@ -1,5 +1,6 @@
 import { startAgent } from "../agent.ts";
 import { createLogger } from "../log/logger.ts";
+import { serviceManager } from "../systemd/notify.ts";
 import { configFor } from "./cli-config.ts";
 
 export async function runCommand(configPath: string | undefined): Promise<void> {
@@ -14,10 +15,23 @@ export async function runCommand(configPath: string | undefined): Promise<void> 
   });
   if (file === undefined) log.warn("no config file: running with built-in defaults");
   const agent = await startAgent(config, log);
+  const systemd = serviceManager(process.env, log);
+  systemd.ready(agent.summary());
+  // Pings come from the event loop itself: if the loop hangs, systemd restarts the agent.
+  const watchdog =
+    systemd.watchdogIntervalMs === undefined
+      ? undefined
+      : setInterval(() => systemd.watchdog(), systemd.watchdogIntervalMs);
+  const status = setInterval(() => systemd.status(agent.summary()), 10_000);
   const stop = (signal: string) => {
     log.info({ signal }, "stopping");
+    systemd.stopping();
+    clearInterval(status);
     agent.stop().then(
-      () => process.exit(0),
+      () => {
+        clearInterval(watchdog);
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, "shutdown failed");
         process.exit(1);
