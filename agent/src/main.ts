@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { parseArgs } from "node:util";
 import { checkConfigCommand } from "./cli/check-config.ts";
+import { initCommand } from "./cli/init.ts";
 import { keysCommand } from "./cli/keys.ts";
 import { runCommand } from "./cli/run.ts";
 import { tokenCommand } from "./cli/token.ts";
@@ -16,6 +17,7 @@ const OPTIONS = {
   ttl: { type: "string" },
   user: { type: "string" },
   json: { type: "boolean" },
+  "admin-key-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -43,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
         await checkConfigCommand(file ?? "");
         return 0;
       }
+      case "init":
+        expectArgs(rest, 0);
+        await initCommand(values);
+        return 0;
       case "version":
         expectArgs(rest, 0);
         versionCommand();

@@ -218,3 +218,52 @@ describe("systemd notification protocol", () => {
     expect(messages).toContain("STOPPING=1\nSTATUS=stopping");
   });
 });
+
+describe("camera-agent init", () => {
+  test("creates the JWT secret and an admin API key once; a second run keeps both untouched", async () => {
+    const port = freePort();
+    const config = configFile(port, 0);
+    const keyFile = join(dir, "etc", "admin-api-key");
+    const first = await cli("init", "--config", config, "--admin-key-file", keyFile);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /^(created|kept) +JWT secret \(.+jwt-secret\)\ncreated admin API key key_[0-9a-f]+ \(.+admin-api-key, mode 0600\)\n$/,
+    );
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = (await Bun.file(keyFile).text()).trim();
+    const before = {
+      key: statSync(keyFile).mtimeMs,
+      secret: await Bun.file(join(dir, "state", "jwt-secret")).text(),
+    };
+
+    const second = await cli("init", "--config", config, "--admin-key-file", keyFile);
+    expect(second.stdout).toBe(
+      `kept    JWT secret (${join(dir, "state", "jwt-secret")})\nkept    admin API key (${keyFile})\n`,
+    );
+    expect(statSync(keyFile).mtimeMs).toBe(before.key);
+    expect(await Bun.file(join(dir, "state", "jwt-secret")).text()).toBe(before.secret);
+
+    const agent = Bun.spawn([BINARY, "run", "--config", config], {
+      env,
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    try {
+      let ready = 0;
+      for (let tries = 0; ready !== 200 && tries < 150; tries++) {
+        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (response) => response.status,
+          () => Bun.sleep(100).then(() => 0),
+        );
+      }
+      const client = await RpcClient.connect(`ws://127.0.0.1:${port}/ws`);
+      expect((await client.authenticate(key)).result).toEqual(
+        expect.objectContaining({ role: "admin" }),
+      );
+      await client.close();
+    } finally {
+      agent.kill("SIGTERM");
+      await agent.exited;
+    }
+  });
+});

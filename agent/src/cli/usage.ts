@@ -5,6 +5,9 @@ Commands:
                                   is used when it exists, else built-in defaults.
   check-config FILE               Validate FILE (with CAMERA_AGENT_* overrides applied) and list
                                   every problem with its key; exit 1 when there is any.
+  init [--admin-key-file FILE]    First-boot setup, safe to repeat: create the JWT secret and an
+                                  admin API key (in FILE, default /etc/camera-agent/admin-api-key,
+                                  mode 0600) unless they exist; never replaces a secret.
   version                         Print version, git commit, build date, runtime and architecture.
   keys create --role ROLE --name NAME [--expires DURATION]
                                   Create an API key; the key is printed once and only its hash kept.
@@ -15,7 +18,7 @@ Commands:
   help                            Show this text.
 
 Options:
-  --config FILE                   Config file for run, keys and token.
+  --config FILE                   Config file for run, init, keys and token.
   ROLE is viewer, operator or admin; DURATION looks like 90s, 15m, 12h or 30d.
 `;
 
