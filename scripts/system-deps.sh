@@ -8,6 +8,11 @@ declare -A package_of=(
   [systemd-sysusers]=systemd
   [systemd-tmpfiles]=systemd
   [/usr/bin/python3]=python3
+  [debootstrap]=debootstrap
+  [systemd-nspawn]=systemd-container
+  [shellcheck]=shellcheck
+  [curl]=curl
+  [setpriv]=util-linux
 )
 
 missing=()

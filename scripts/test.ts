@@ -72,13 +72,21 @@ function bunTests(paths: string[]) {
 const outcomes = [
   stage("system packages (scripts/system-deps.sh)", check(["bash", "scripts/system-deps.sh"])),
   stage("lint (biome)", check([bin("biome"), "check", "."])),
+  stage(
+    "lint shell (shellcheck)",
+    check(["shellcheck", "provisioning/install.sh", "scripts/system-deps.sh", ".ci/run"]),
+  ),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
   stage(
     "build (dist/camera-agent-linux-x64, -arm64)",
     check([process.execPath, "scripts/build.ts"]),
   ),
   stage("unit and integration tests", bunTests(["tests/unit", "tests/integration"])),
-  stage("end-to-end: compiled binary", bunTests(["tests/e2e"])),
+  stage("end-to-end: compiled binary", bunTests(["tests/e2e/binary.test.ts"])),
+  stage(
+    "installer in a Debian 12 tree (debootstrap, nspawn)",
+    bunTests(["tests/e2e/install.test.ts"]),
+  ),
 ];
 
 console.log("\nsummary:");

@@ -1,0 +1,306 @@
+// provisioning/install.sh --root into a real minimal Debian 12 tree (debootstrap minbase), the
+// installed binary run inside it with systemd-nspawn, and the MediaMTX download path against a
+// loopback HTTP server.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const REPO = join(import.meta.dir, "../..");
+const INSTALL = join(REPO, "provisioning/install.sh");
+const CACHE = join(REPO, "node_modules/.cache/debian-bookworm-minbase.tar");
+const work = mkdtempSync(join(tmpdir(), "camera-agent-install-"));
+let mediamtxTarball: string;
+
+function run(command: string[], options: { cwd?: string } = {}) {
+  const result = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe", cwd: options.cwd });
+  return {
+    code: result.exitCode ?? 1,
+    stdout: result.stdout.toString(),
+    stderr: result.stderr.toString(),
+  };
+}
+
+/** The Debian mirror this machine's apt uses (deb822 or one-line sources). */
+function mirror(): string {
+  for (const file of ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"]) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, "utf8");
+    const uri =
+      /^URIs:\s*(\S+)/m.exec(text)?.[1] ??
+      /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(text)?.[1];
+    if (uri) return uri;
+  }
+  throw new Error("no Debian mirror in apt's sources");
+}
+
+/** A fresh copy of the cached minimal Debian tree. */
+function tree(): string {
+  const dir = mkdtempSync(join(work, "tree-"));
+  const result = run(["tar", "-xf", CACHE, "-C", dir]);
+  if (result.code !== 0) throw new Error(result.stderr);
+  return dir;
+}
+
+/** Async, for when this process must keep serving (the loopback download server). */
+async function installAsync(root: string, ...args: string[]) {
+  const child = Bun.spawn(
+    [
+      "bash",
+      INSTALL,
+      "--root",
+      root,
+      "--agent",
+      join(REPO, "dist/camera-agent-linux-x64"),
+      ...args,
+    ],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+const install = (root: string, ...args: string[]) =>
+  run([
+    "bash",
+    INSTALL,
+    "--root",
+    root,
+    "--agent",
+    join(REPO, "dist/camera-agent-linux-x64"),
+    ...args,
+  ]);
+
+beforeAll(() => {
+  if (!existsSync(CACHE)) {
+    const build = join(work, "debootstrap");
+    const result = run(["debootstrap", "--variant=minbase", "bookworm", build, mirror()]);
+    if (result.code !== 0) throw new Error(`debootstrap failed: ${result.stderr.slice(-2000)}`);
+    mkdirSync(join(REPO, "node_modules/.cache"), { recursive: true });
+    const packed = run(["tar", "-cf", CACHE, "-C", build, "."]);
+    if (packed.code !== 0) throw new Error(packed.stderr);
+    rmSync(build, { recursive: true, force: true });
+  }
+  writeFileSync(join(work, "mediamtx"), "#!/bin/sh\necho 'fake mediamtx'\n", { mode: 0o755 });
+  mediamtxTarball = join(work, "mediamtx_test_linux_amd64.tar.gz");
+  run(["tar", "-czf", mediamtxTarball, "-C", work, "mediamtx"]);
+}, 300_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("install.sh --root into a Debian 12 tree", () => {
+  test("installs files, users, directories and enabled units; a second run changes nothing; the binary runs inside", () => {
+    const root = tree();
+    const first = install(root, "--mediamtx", mediamtxTarball);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("installed: /usr/bin/camera-agent");
+    expect(first.stdout).toContain("installed: /usr/bin/mediamtx");
+    expect(first.stdout).toContain("enabled: camera-agent.service");
+    expect(first.stdout).toMatch(/done: \d+ change\(s\)\n$/);
+
+    const passwd = readFileSync(join(root, "etc/passwd"), "utf8");
+    const group = readFileSync(join(root, "etc/group"), "utf8");
+    expect(passwd).toMatch(/^camera:x:\d+:\d+:/m);
+    expect(passwd).toMatch(/^mediamtx:x:\d+:\d+:/m);
+    expect(group).toMatch(/^video:x:44:.*camera/m);
+    const uid = Number(/^camera:x:(\d+):/m.exec(passwd)?.[1]);
+    const gid = Number(/^camera:x:(\d+):/m.exec(group)?.[1]);
+    const meta = (path: string) => {
+      const info = statSync(join(root, path));
+      return { path, mode: (info.mode & 0o7777).toString(8), uid: info.uid, gid: info.gid };
+    };
+    expect(meta("usr/bin/camera-agent")).toEqual({
+      path: "usr/bin/camera-agent",
+      mode: "755",
+      uid: 0,
+      gid: 0,
+    });
+    expect(meta("usr/bin/mediamtx")).toEqual({
+      path: "usr/bin/mediamtx",
+      mode: "755",
+      uid: 0,
+      gid: 0,
+    });
+    expect(meta("usr/lib/systemd/system/camera-agent.service").mode).toBe("644");
+    expect(meta("etc/camera-agent")).toEqual({
+      path: "etc/camera-agent",
+      mode: "750",
+      uid: 0,
+      gid,
+    });
+    expect(meta("etc/camera-agent/config.yaml")).toEqual({
+      path: "etc/camera-agent/config.yaml",
+      mode: "640",
+      uid: 0,
+      gid,
+    });
+    expect(meta("var/lib/camera-agent")).toEqual({
+      path: "var/lib/camera-agent",
+      mode: "750",
+      uid,
+      gid,
+    });
+    expect(meta("var/lib/camera-agent/recordings")).toEqual({
+      path: "var/lib/camera-agent/recordings",
+      mode: "2770",
+      uid,
+      gid,
+    });
+    for (const unit of ["camera-agent.service", "mediamtx.service"]) {
+      // The link points at the tree's own /usr/lib, so read it rather than follow it.
+      // (Debian 12 is merged-/usr: systemctl may write /lib for /usr/lib; same file.)
+      expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants", unit))).toMatch(
+        new RegExp(`^(/usr)?/lib/systemd/system/${unit}$`),
+      );
+    }
+
+    const before = statSync(join(root, "usr/bin/camera-agent")).mtimeMs;
+    const second = install(root, "--mediamtx", mediamtxTarball);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toEndWith(
+      "nothing to change: camera-agent is installed and up to date\n",
+    );
+    expect(statSync(join(root, "usr/bin/camera-agent")).mtimeMs).toBe(before);
+
+    const inside = run([
+      "systemd-nspawn",
+      "--register=no",
+      "--keep-unit",
+      "--pipe",
+      "-q",
+      "-D",
+      root,
+      "/bin/sh",
+      "-c",
+      "/usr/bin/camera-agent version && /usr/bin/camera-agent check-config /etc/camera-agent/config.yaml",
+    ]);
+    expect(inside.stdout).toMatch(/^camera-agent \d+\.\d+\.\d+\n/);
+    expect(inside.stdout).toContain("/etc/camera-agent/config.yaml: OK");
+    expect(inside.code).toBe(0);
+  });
+
+  test("--dry-run lists the changes and makes none", () => {
+    const root = tree();
+    const result = install(root, "--dry-run");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("would be installed: /usr/bin/camera-agent");
+    expect(result.stdout).toContain("would create users: camera, mediamtx");
+    expect(result.stdout).toMatch(/dry run: \d+ change\(s\) listed, none made\n$/);
+    expect(existsSync(join(root, "usr/bin/camera-agent"))).toBe(false);
+    expect(readFileSync(join(root, "etc/passwd"), "utf8")).not.toMatch(/^camera:/m);
+  });
+
+  test("--uninstall keeps config, data and users; --purge removes them; the operator's config survives reinstall", () => {
+    const root = tree();
+    expect(install(root).code).toBe(0);
+    writeFileSync(join(root, "etc/camera-agent/config.yaml"), "log:\n  level: debug\n");
+    writeFileSync(join(root, "var/lib/camera-agent/agent.db"), "data");
+    expect(install(root).stdout).toContain("nothing to change");
+    expect(readFileSync(join(root, "etc/camera-agent/config.yaml"), "utf8")).toBe(
+      "log:\n  level: debug\n",
+    );
+
+    const uninstall = install(root, "--uninstall");
+    expect(uninstall.code).toBe(0);
+    expect(existsSync(join(root, "usr/bin/camera-agent"))).toBe(false);
+    expect(existsSync(join(root, "usr/lib/systemd/system/camera-agent.service"))).toBe(false);
+    expect(
+      existsSync(join(root, "etc/systemd/system/multi-user.target.wants/camera-agent.service")),
+    ).toBe(false);
+    expect(readFileSync(join(root, "etc/camera-agent/config.yaml"), "utf8")).toBe(
+      "log:\n  level: debug\n",
+    );
+    expect(existsSync(join(root, "var/lib/camera-agent/agent.db"))).toBe(true);
+    expect(readFileSync(join(root, "etc/passwd"), "utf8")).toMatch(/^camera:/m);
+
+    const purge = install(root, "--purge");
+    expect(purge.code).toBe(0);
+    expect(existsSync(join(root, "etc/camera-agent"))).toBe(false);
+    expect(existsSync(join(root, "var/lib/camera-agent"))).toBe(false);
+    expect(readFileSync(join(root, "etc/passwd"), "utf8")).not.toMatch(/^(camera|mediamtx):/m);
+    expect(readFileSync(join(root, "etc/group"), "utf8")).not.toMatch(/^(camera|mediamtx):/m);
+  });
+
+  test("MediaMTX download: installed when its sha256 matches, refused when it does not or is not given", async () => {
+    const body = readFileSync(mediamtxTarball);
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body) });
+    try {
+      const url = `http://127.0.0.1:${server.port}/mediamtx_test_linux_amd64.tar.gz`;
+      const good = createHash("sha256").update(body).digest("hex");
+      const root = tree();
+      const refused = await installAsync(
+        root,
+        "--mediamtx-url",
+        url,
+        "--mediamtx-sha256",
+        "0".repeat(64),
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `checksum mismatch for ${url}: expected ${"0".repeat(64)}, got ${good}; refusing to install it`,
+      );
+      expect(existsSync(join(root, "usr/bin/mediamtx"))).toBe(false);
+      expect(existsSync(join(root, "usr/bin/camera-agent"))).toBe(false);
+      expect(readFileSync(join(root, "etc/passwd"), "utf8")).not.toMatch(/^camera:/m);
+      const unverified = await installAsync(root, "--mediamtx-url", url);
+      expect(unverified.code).toBe(1);
+      expect(unverified.stderr).toContain("--mediamtx-url needs --mediamtx-sha256");
+      const accepted = await installAsync(root, "--mediamtx-url", url, "--mediamtx-sha256", good);
+      expect(accepted.code).toBe(0);
+      expect(readFileSync(join(root, "usr/bin/mediamtx"), "utf8")).toContain("fake mediamtx");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("clear errors: unsupported OS, unsupported architecture, not root, missing binary", () => {
+    const root = tree();
+    writeFileSync(
+      join(root, "etc/os-release"),
+      'ID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40"\n',
+    );
+    const os = install(root);
+    expect({ code: os.code, stderr: os.stderr }).toEqual({
+      code: 1,
+      stderr:
+        "install.sh: unsupported OS: Fedora Linux 40 (supported: Debian 12, Ubuntu 22.04 or newer, Raspberry Pi OS 12)\n",
+    });
+    const debian = tree();
+    expect(install(debian, "--arch", "riscv64").stderr).toBe(
+      "install.sh: unsupported architecture: riscv64 (supported: amd64, arm64)\n",
+    );
+    expect(
+      run(["bash", INSTALL, "--root", debian, "--agent", join(work, "missing")]).stderr,
+    ).toContain(`no agent binary at ${join(work, "missing")}`);
+    const notRoot = run([
+      "setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "bash",
+      INSTALL,
+      "--root",
+      debian,
+    ]);
+    expect({ code: notRoot.code, stderr: notRoot.stderr }).toEqual({
+      code: 1,
+      stderr: "install.sh: must be run as root (it installs system files, users and services)\n",
+    });
+  });
+});
