@@ -281,6 +281,17 @@ describe("install.sh --root into a Debian 12 tree", () => {
       stderr:
         "install.sh: unsupported OS: Fedora Linux 40 (supported: Debian 12, Ubuntu 22.04 or newer, Raspberry Pi OS 12)\n",
     });
+    for (const [release, accepted] of [
+      ['ID=ubuntu\nVERSION_ID="24.04"\nPRETTY_NAME="Ubuntu 24.04 LTS"\n', true],
+      ['ID=ubuntu\nVERSION_ID="22.04"\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n', true],
+      ['ID=raspbian\nVERSION_ID="12"\nPRETTY_NAME="Raspbian GNU/Linux 12 (bookworm)"\n', true],
+      ['ID=ubuntu\nVERSION_ID="20.04"\nPRETTY_NAME="Ubuntu 20.04.6 LTS"\n', false],
+      ['ID=debian\nVERSION_ID="11"\nPRETTY_NAME="Debian GNU/Linux 11 (bullseye)"\n', false],
+    ] as const) {
+      writeFileSync(join(root, "etc/os-release"), release);
+      const result = install(root, "--dry-run");
+      expect({ release, code: result.code }).toEqual({ release, code: accepted ? 0 : 1 });
+    }
     const debian = tree();
     expect(install(debian, "--arch", "riscv64").stderr).toBe(
       "install.sh: unsupported architecture: riscv64 (supported: amd64, arm64)\n",
