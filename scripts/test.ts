@@ -38,10 +38,12 @@ function bunTests(paths: string[]) {
     const work = mkdtempSync(join(tmpdir(), "camera-agent-junit-"));
     const report = join(work, "junit.xml");
     try {
+      // Generous per-test limit: integration tests spawn processes on a possibly loaded machine.
       const code = run([
         process.execPath,
         "test",
         ...paths,
+        "--timeout=60000",
         "--reporter=junit",
         `--reporter-outfile=${report}`,
       ]);

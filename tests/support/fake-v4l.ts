@@ -30,7 +30,8 @@ export interface Plug {
 /**
  * A V4L2 world in a temp directory: sysfs and /dev laid out as the kernel and udev do, a fake
  * v4l2-ctl answering from fixtures, and a fake udevadm that follows an event log written in
- * `udevadm monitor --udev --property` format.
+ * `udevadm monitor --udev --property` format. It reads the log from the start, so an event
+ * written before the monitor is up is still delivered (the log starts empty).
  */
 export class FakeV4l {
   readonly sysfs: string;
@@ -74,7 +75,7 @@ exit 1`,
       `echo "monitor will print the received events for:"
 echo "UDEV - the event which udev sends out after rule processing"
 echo
-exec tail -n 0 -F "${this.events}"`,
+exec tail -n +1 -F "${this.events}"`,
     );
   }
 
