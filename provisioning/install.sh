@@ -104,7 +104,7 @@ INSTALLED_FILES=(
   "$BIN/camera-agent" "$BIN/mediamtx"
   "$UNITS/camera-agent.service" "$UNITS/mediamtx.service"
   /usr/lib/sysusers.d/camera-agent.conf /usr/lib/tmpfiles.d/camera-agent.conf
-  "$SHARE/camera-agent.yaml"
+  "$SHARE/camera-agent.yaml" "$SHARE/mediamtx.yml"
 )
 DATA_DIRS=(/etc/camera-agent /var/lib/camera-agent /var/lib/mediamtx)
 
@@ -221,6 +221,7 @@ do_install() {
   place "$repo/systemd/mediamtx.service" "$UNITS/mediamtx.service" 0644
   place "$repo/systemd/tmpfiles.d/camera-agent.conf" /usr/lib/tmpfiles.d/camera-agent.conf 0644
   place "$repo/config/camera-agent.yaml" "$SHARE/camera-agent.yaml" 0644
+  place "$repo/config/mediamtx.yml" "$SHARE/mediamtx.yml" 0644
 
   local dirs_before
   dirs_before=$(stat -c '%n %a %U %G' "${DATA_DIRS[@]/#/$root}" /dev/null 2>/dev/null || true)

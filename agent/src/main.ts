@@ -18,6 +18,8 @@ const OPTIONS = {
   user: { type: "string" },
   json: { type: "boolean" },
   "admin-key-file": { type: "string" },
+  "mediamtx-template": { type: "string" },
+  "mediamtx-config": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -220,28 +220,59 @@ describe("systemd notification protocol", () => {
 });
 
 describe("camera-agent init", () => {
-  test("creates the JWT secret and an admin API key once; a second run keeps both untouched", async () => {
+  test("creates secrets, the admin API key and mediamtx.yml once; a second run keeps them all untouched", async () => {
     const port = freePort();
     const config = configFile(port, 0);
     const keyFile = join(dir, "etc", "admin-api-key");
-    const first = await cli("init", "--config", config, "--admin-key-file", keyFile);
+    const mediamtxConfig = join(dir, "etc", "mediamtx.yml");
+    const template = join(import.meta.dir, "../../config/mediamtx.yml");
+    const args = [
+      "init",
+      "--config",
+      config,
+      "--admin-key-file",
+      keyFile,
+      "--mediamtx-template",
+      template,
+      "--mediamtx-config",
+      mediamtxConfig,
+    ];
+    const first = await cli(...args);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(
-      /^(created|kept) +JWT secret \(.+jwt-secret\)\ncreated admin API key key_[0-9a-f]+ \(.+admin-api-key, mode 0600\)\n$/,
-    );
+    expect(first.stdout.split("\n").filter(Boolean)).toEqual([
+      expect.stringMatching(/^(created|kept) +JWT secret \(.+jwt-secret\)$/),
+      expect.stringMatching(/^created admin API key key_[0-9a-f]+ \(.+admin-api-key, mode 0600\)$/),
+      expect.stringMatching(/^created MediaMTX API credentials \(.+mediamtx-credentials\.json\)$/),
+      `created MediaMTX config (${mediamtxConfig}, from ${template})`,
+    ]);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    const key = (await Bun.file(keyFile).text()).trim();
-    const before = {
-      key: statSync(keyFile).mtimeMs,
-      secret: await Bun.file(join(dir, "state", "jwt-secret")).text(),
+    expect(statSync(mediamtxConfig).mode & 0o777).toBe(0o640);
+    expect(statSync(join(dir, "state", "mediamtx-credentials.json")).mode & 0o777).toBe(0o600);
+    const credentials = JSON.parse(
+      await Bun.file(join(dir, "state", "mediamtx-credentials.json")).text(),
+    ) as {
+      user: string;
+      password: string;
     };
+    const rendered = await Bun.file(mediamtxConfig).text();
+    expect(rendered).toContain(`user: "${credentials.user}"`);
+    expect(rendered).toContain(`pass: "${credentials.password}"`);
+    const key = (await Bun.file(keyFile).text()).trim();
+    const before = [keyFile, mediamtxConfig].map((path) => statSync(path).mtimeMs);
+    const secret = await Bun.file(join(dir, "state", "jwt-secret")).text();
 
-    const second = await cli("init", "--config", config, "--admin-key-file", keyFile);
+    const second = await cli(...args);
     expect(second.stdout).toBe(
-      `kept    JWT secret (${join(dir, "state", "jwt-secret")})\nkept    admin API key (${keyFile})\n`,
+      [
+        `kept    JWT secret (${join(dir, "state", "jwt-secret")})`,
+        `kept    admin API key (${keyFile})`,
+        `kept    MediaMTX API credentials (${join(dir, "state", "mediamtx-credentials.json")})`,
+        `kept    MediaMTX config (${mediamtxConfig})`,
+        "",
+      ].join("\n"),
     );
-    expect(statSync(keyFile).mtimeMs).toBe(before.key);
-    expect(await Bun.file(join(dir, "state", "jwt-secret")).text()).toBe(before.secret);
+    expect([keyFile, mediamtxConfig].map((path) => statSync(path).mtimeMs)).toEqual(before);
+    expect(await Bun.file(join(dir, "state", "jwt-secret")).text()).toBe(secret);
 
     const agent = Bun.spawn([BINARY, "run", "--config", config], {
       env,

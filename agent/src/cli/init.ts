@@ -1,14 +1,20 @@
-import { mkdir, open, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ApiKeyStore } from "../auth/api-keys.ts";
 import { resolveJwtSecret } from "../auth/jwt-secret.ts";
+import { ensureMediamtxCredentials, renderMediamtxConfig } from "../mediamtx/credentials.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { configFor } from "./cli-config.ts";
 
 export const DEFAULT_ADMIN_KEY_FILE = "/etc/camera-agent/admin-api-key";
+export const DEFAULT_MEDIAMTX_TEMPLATE = "/usr/share/camera-agent/mediamtx.yml";
+export const DEFAULT_MEDIAMTX_CONFIG = "/etc/camera-agent/mediamtx.yml";
 
 export interface InitOptions {
   config?: string;
   "admin-key-file"?: string;
+  "mediamtx-template"?: string;
+  "mediamtx-config"?: string;
 }
 
 /**
@@ -22,7 +28,28 @@ export async function initCommand(options: InitOptions): Promise<void> {
   const secret = await resolveJwtSecret(config);
   report(secret.generated ? "created" : "kept", `JWT secret (${secret.source})`);
 
-  const keyFile = options["admin-key-file"] ?? DEFAULT_ADMIN_KEY_FILE;
+  await ensureAdminKey(
+    options["admin-key-file"] ?? DEFAULT_ADMIN_KEY_FILE,
+    config.security.api_keys_file,
+  );
+
+  const mediamtx = await ensureMediamtxCredentials(config);
+  report(mediamtx.generated ? "created" : "kept", `MediaMTX API credentials (${mediamtx.path})`);
+  const target = options["mediamtx-config"] ?? DEFAULT_MEDIAMTX_CONFIG;
+  const template = options["mediamtx-template"] ?? DEFAULT_MEDIAMTX_TEMPLATE;
+  if (await exists(target)) {
+    report("kept", `MediaMTX config (${target})`);
+  } else if (!(await exists(template))) {
+    report("skipped", `MediaMTX config: no template at ${template}`);
+  } else {
+    const rendered = renderMediamtxConfig(await readFile(template, "utf8"), mediamtx.credentials);
+    // 0640 under /etc/camera-agent (root:camera): the mediamtx user reads it through its group.
+    await writeFileAtomic(target, rendered, { mode: 0o640, inheritOwner: true });
+    report("created", `MediaMTX config (${target}, from ${template})`);
+  }
+}
+
+async function ensureAdminKey(keyFile: string, apiKeysFile: string): Promise<void> {
   if (await exists(keyFile)) {
     report("kept", `admin API key (${keyFile})`);
     return;
@@ -31,7 +58,7 @@ export async function initCommand(options: InitOptions): Promise<void> {
   // Reserve the file first (O_EXCL, 0600): two concurrent inits cannot both mint a key.
   const handle = await open(keyFile, "wx", 0o600);
   try {
-    const store = new ApiKeyStore(config.security.api_keys_file);
+    const store = new ApiKeyStore(apiKeysFile);
     const { key, record } = await store.create({ name: `admin-${Date.now()}`, role: "admin" });
     await handle.writeFile(`${key}\n`);
     await handle.sync();
@@ -44,7 +71,7 @@ export async function initCommand(options: InitOptions): Promise<void> {
   await handle.close();
 }
 
-function report(action: "created" | "kept", what: string): void {
+function report(action: "created" | "kept" | "skipped", what: string): void {
   console.log(`${action.padEnd(7)} ${what}`);
 }
 
