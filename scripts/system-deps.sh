@@ -13,6 +13,7 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [curl]=curl
   [setpriv]=util-linux
+  [openssl]=openssl
 )
 
 missing=()

@@ -20,6 +20,7 @@ const OPTIONS = {
   "admin-key-file": { type: "string" },
   "mediamtx-template": { type: "string" },
   "mediamtx-config": { type: "string" },
+  tls: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 

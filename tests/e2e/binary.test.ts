@@ -298,3 +298,52 @@ describe("camera-agent init", () => {
     }
   });
 });
+
+describe("camera-agent init --tls", () => {
+  test("creates a self-signed certificate once, which the running binary serves wss:// with", async () => {
+    const port = freePort();
+    const cert = join(dir, "tls-e2e", "cert.pem");
+    const key = join(dir, "tls-e2e", "key.pem");
+    const config = join(dir, "config-tls.yaml");
+    writeFileSync(
+      config,
+      `server:\n  host: 127.0.0.1\n  port: ${port}\n  tls_cert: ${cert}\n  tls_key: ${key}\nhealth:\n  port: 0\nstate:\n  dir: ${join(dir, "state-tls")}\nstorage:\n  root: ${join(dir, "media")}\n`,
+    );
+    const args = [
+      "init",
+      "--tls",
+      "--config",
+      config,
+      "--admin-key-file",
+      join(dir, "tls-e2e", "admin-key"),
+    ];
+    const first = await cli(...args);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`created self-signed TLS certificate (${cert}, key ${key})`);
+    const second = await cli(...args);
+    expect(second.stdout).toContain(`kept    TLS certificate (${cert})`);
+    const agent = Bun.spawn([BINARY, "run", "--config", config], {
+      env,
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    try {
+      let ready = 0;
+      for (let tries = 0; ready !== 200 && tries < 150; tries++) {
+        ready = await fetch(`https://127.0.0.1:${port}/health/ready`, {
+          tls: { rejectUnauthorized: false },
+        }).then(
+          (response) => response.status,
+          () => Bun.sleep(100).then(() => 0),
+        );
+      }
+      expect(ready).toBe(200);
+      const client = await RpcClient.connect(`wss://127.0.0.1:${port}/ws`, { insecureTls: true });
+      expect(await client.result("ping")).toBe("pong");
+      await client.close();
+    } finally {
+      agent.kill("SIGTERM");
+      await agent.exited;
+    }
+  });
+});

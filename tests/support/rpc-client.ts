@@ -38,8 +38,11 @@ export class RpcClient {
     });
   }
 
-  static async connect(url: string, headers?: Record<string, string>): Promise<RpcClient> {
-    const socket = new WebSocket(url, headers ? { headers } : undefined);
+  /** `insecureTls` accepts a self-signed certificate (wss:// tests). */
+  static async connect(url: string, options: { insecureTls?: boolean } = {}): Promise<RpcClient> {
+    // Bun's WebSocket takes a tls option the DOM type does not declare.
+    const init = options.insecureTls ? { tls: { rejectUnauthorized: false } } : undefined;
+    const socket = new WebSocket(url, init as unknown as string[]);
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();
       socket.onerror = () => reject(new Error(`cannot connect to ${url}`));

@@ -5,16 +5,20 @@ import { resolveJwtSecret } from "../auth/jwt-secret.ts";
 import { ensureMediamtxCredentials, renderMediamtxConfig } from "../mediamtx/credentials.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { configFor } from "./cli-config.ts";
+import { createSelfSignedCertificate } from "./tls-certificate.ts";
 
 export const DEFAULT_ADMIN_KEY_FILE = "/etc/camera-agent/admin-api-key";
 export const DEFAULT_MEDIAMTX_TEMPLATE = "/usr/share/camera-agent/mediamtx.yml";
 export const DEFAULT_MEDIAMTX_CONFIG = "/etc/camera-agent/mediamtx.yml";
+const DEFAULT_TLS_CERT = "/etc/camera-agent/tls/cert.pem";
+const DEFAULT_TLS_KEY = "/etc/camera-agent/tls/key.pem";
 
 export interface InitOptions {
   config?: string;
   "admin-key-file"?: string;
   "mediamtx-template"?: string;
   "mediamtx-config"?: string;
+  tls?: boolean;
 }
 
 /**
@@ -46,6 +50,23 @@ export async function initCommand(options: InitOptions): Promise<void> {
     // 0640 under /etc/camera-agent (root:camera): the mediamtx user reads it through its group.
     await writeFileAtomic(target, rendered, { mode: 0o640, inheritOwner: true });
     report("created", `MediaMTX config (${target}, from ${template})`);
+  }
+
+  if (options.tls) {
+    // The configured paths if set, else the defaults the hint below tells the operator to set.
+    const cert = config.server.tls_cert ?? DEFAULT_TLS_CERT;
+    const key = config.server.tls_key ?? DEFAULT_TLS_KEY;
+    if ((await exists(cert)) || (await exists(key))) {
+      report("kept", `TLS certificate (${cert})`);
+    } else {
+      await createSelfSignedCertificate(cert, key);
+      report("created", `self-signed TLS certificate (${cert}, key ${key})`);
+      if (config.server.tls_cert === undefined) {
+        console.log(
+          `        to serve wss://, set server.tls_cert: ${cert} and server.tls_key: ${key}`,
+        );
+      }
+    }
   }
 }
 

@@ -5,12 +5,14 @@ Commands:
                                   is used when it exists, else built-in defaults.
   check-config FILE               Validate FILE (with CAMERA_AGENT_* overrides applied) and list
                                   every problem with its key; exit 1 when there is any.
-  init [--admin-key-file FILE] [--mediamtx-template FILE] [--mediamtx-config FILE]
+  init [--admin-key-file FILE] [--mediamtx-template FILE] [--mediamtx-config FILE] [--tls]
                                   First-boot setup, safe to repeat: create the JWT secret, an admin
                                   API key (default /etc/camera-agent/admin-api-key, 0600), MediaMTX
                                   API credentials, and mediamtx.yml from the template (default
                                   /usr/share/camera-agent/mediamtx.yml → /etc/camera-agent/
                                   mediamtx.yml) unless they exist; never replaces a secret.
+                                  --tls: also a self-signed certificate for wss:// (at
+                                  server.tls_cert/tls_key, default /etc/camera-agent/tls/).
   version                         Print version, git commit, build date, runtime and architecture.
   keys create --role ROLE --name NAME [--expires DURATION]
                                   Create an API key; the key is printed once and only its hash kept.

@@ -30,6 +30,8 @@ const serverSchema = z.strictObject({
     .prefault(["http://localhost:3000", "https://localhost:3000"]),
   idle_timeout: duration.prefault("120s"),
   shutdown_timeout: duration.prefault("5s"),
+  tls_cert: absolutePath.optional(),
+  tls_key: absolutePath.optional(),
 });
 
 const healthSchema = z.strictObject({
@@ -80,7 +82,11 @@ const usbDiscoverySchema = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    server: serverSchema.prefault({}),
+    server: serverSchema
+      .refine((server) => (server.tls_cert === undefined) === (server.tls_key === undefined), {
+        message: "tls_cert and tls_key must be set together (or neither, for plain ws://)",
+      })
+      .prefault({}),
     health: healthSchema.prefault({}),
     security: securitySchema.prefault({}),
     limits: limitsSchema.prefault({}),

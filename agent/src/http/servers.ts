@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import type { Hono } from "hono";
 import type { AgentConfig } from "../config/schema.ts";
@@ -15,10 +16,12 @@ export function listen(
   app: Hono,
   healthApp: Hono,
 ): Listeners {
+  const tls = tlsOptions(config);
   const main = bind("API", "server.host/server.port", config.server.host, config.server.port, () =>
     Bun.serve<SocketData>({
       hostname: config.server.host,
       port: config.server.port,
+      ...(tls ? { tls } : {}),
       fetch(request, server) {
         if (new URL(request.url).pathname === config.server.websocket_path) {
           return gateway.upgrade(request, server);
@@ -47,6 +50,22 @@ export function listen(
     main.stop(true);
     throw error;
   }
+}
+
+/** wss:// and https:// on the API port when a certificate is configured; read now, so a
+ * missing or unreadable file is reported by its key instead of failing inside the runtime. */
+function tlsOptions(config: AgentConfig): { cert: string; key: string } | undefined {
+  const { tls_cert: cert, tls_key: key } = config.server;
+  if (cert === undefined || key === undefined) return undefined;
+  const read = (path: string, setting: string) => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new Error(`cannot read ${path} (${setting}): ${code}`);
+    }
+  };
+  return { cert: read(cert, "server.tls_cert"), key: read(key, "server.tls_key") };
 }
 
 /** Names the listener and its config keys when binding fails (port in use, bad address). */
