@@ -40,6 +40,18 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout, stderr };
 }
 
+/** Polls /health/ready until 200 (bounded: 15 s); returns the last status seen. */
+async function waitReady(url: string): Promise<number> {
+  let status = 0;
+  for (let tries = 0; status !== 200 && tries < 150; tries++) {
+    status = await fetch(`${url}/health/ready`, { tls: { rejectUnauthorized: false } }).then(
+      (response) => response.status,
+      () => Bun.sleep(100).then(() => 0),
+    );
+  }
+  return status;
+}
+
 beforeAll(() => {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run "npm run build" first`);
 });
@@ -118,14 +130,7 @@ describe("serving", () => {
     });
     const output = new Response(agent.stdout).text();
     try {
-      let ready = 0;
-      for (let tries = 0; ready !== 200 && tries < 150; tries++) {
-        ready = await fetch(`http://127.0.0.1:${healthPort}/health/ready`).then(
-          (response) => response.status,
-          () => Bun.sleep(100).then(() => 0),
-        );
-      }
-      expect(ready).toBe(200);
+      expect(await waitReady(`http://127.0.0.1:${healthPort}`)).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
 
       const admin = await RpcClient.connect(`ws://127.0.0.1:${port}/ws`);
@@ -280,13 +285,7 @@ describe("camera-agent init", () => {
       stderr: "inherit",
     });
     try {
-      let ready = 0;
-      for (let tries = 0; ready !== 200 && tries < 150; tries++) {
-        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-          (response) => response.status,
-          () => Bun.sleep(100).then(() => 0),
-        );
-      }
+      expect(await waitReady(`http://127.0.0.1:${port}`)).toBe(200);
       const client = await RpcClient.connect(`ws://127.0.0.1:${port}/ws`);
       expect((await client.authenticate(key)).result).toEqual(
         expect.objectContaining({ role: "admin" }),
@@ -328,16 +327,7 @@ describe("camera-agent init --tls", () => {
       stderr: "inherit",
     });
     try {
-      let ready = 0;
-      for (let tries = 0; ready !== 200 && tries < 150; tries++) {
-        ready = await fetch(`https://127.0.0.1:${port}/health/ready`, {
-          tls: { rejectUnauthorized: false },
-        }).then(
-          (response) => response.status,
-          () => Bun.sleep(100).then(() => 0),
-        );
-      }
-      expect(ready).toBe(200);
+      expect(await waitReady(`https://127.0.0.1:${port}`)).toBe(200);
       const client = await RpcClient.connect(`wss://127.0.0.1:${port}/ws`, { insecureTls: true });
       expect(await client.result("ping")).toBe("pong");
       await client.close();

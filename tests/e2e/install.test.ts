@@ -52,23 +52,22 @@ function tree(): string {
   return dir;
 }
 
+/** The installer into `root`, with the x64 agent this checkout built. */
+const installCommand = (root: string, args: string[]) => [
+  "bash",
+  INSTALL,
+  "--root",
+  root,
+  "--agent",
+  join(REPO, "dist/camera-agent-linux-x64"),
+  ...args,
+];
+
+const install = (root: string, ...args: string[]) => run(installCommand(root, args));
+
 /** Async, for when this process must keep serving (the loopback download server). */
 async function installAsync(root: string, ...args: string[]) {
-  const child = Bun.spawn(
-    [
-      "bash",
-      INSTALL,
-      "--root",
-      root,
-      "--agent",
-      join(REPO, "dist/camera-agent-linux-x64"),
-      ...args,
-    ],
-    {
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-  );
+  const child = Bun.spawn(installCommand(root, args), { stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
@@ -76,17 +75,6 @@ async function installAsync(root: string, ...args: string[]) {
   ]);
   return { code, stdout, stderr };
 }
-
-const install = (root: string, ...args: string[]) =>
-  run([
-    "bash",
-    INSTALL,
-    "--root",
-    root,
-    "--agent",
-    join(REPO, "dist/camera-agent-linux-x64"),
-    ...args,
-  ]);
 
 beforeAll(() => {
   if (!existsSync(CACHE)) {

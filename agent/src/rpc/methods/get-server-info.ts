@@ -6,6 +6,7 @@ const CAPABILITIES = [
   "authentication",
   "api_keys",
   "batch_requests",
+  "notifications",
   "health_endpoints",
   "metrics",
 ];
@@ -22,7 +23,11 @@ export const getServerInfo = defineMethod({
     commit: services.build.commit,
     go_version: services.build.runtime,
     architecture: services.build.architecture,
-    capabilities: CAPABILITIES,
+    capabilities: [
+      ...CAPABILITIES,
+      ...(services.discovery ? ["usb_discovery"] : []),
+      ...(services.config.server.tls_cert ? ["tls"] : []),
+    ],
     supported_formats: [],
     max_cameras: services.config.limits.max_cameras,
   }),
