@@ -13,6 +13,11 @@ import { healthRoutes } from "./http/health-routes.ts";
 import { listen } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
+import { MediaMtxClient } from "./mediamtx/client.ts";
+import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
+import { resolveEncoder } from "./mediamtx/encoder.ts";
+import { MediaMtxMonitor } from "./mediamtx/monitor.ts";
+import { PathReconciler } from "./mediamtx/path-reconciler.ts";
 import { AgentMetrics } from "./metrics/agent-metrics.ts";
 import { Notifier } from "./notifications/notifier.ts";
 import { RpcEngine } from "./rpc/engine.ts";
@@ -77,6 +82,39 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       )
     : undefined;
 
+  const credentials =
+    config.mediamtx.api_user !== undefined
+      ? { user: config.mediamtx.api_user, password: config.mediamtx.api_password ?? "" }
+      : await readMediamtxCredentials(config);
+  if (!credentials)
+    log.warn("no MediaMTX credentials (run camera-agent init): calling its API without them");
+  const mediamtxClient = new MediaMtxClient({
+    baseUrl: config.mediamtx.api_url,
+    user: credentials?.user,
+    password: credentials?.password,
+    timeoutMs: config.mediamtx.request_timeout,
+  });
+  const reconciler = new PathReconciler(
+    mediamtxClient,
+    cameras,
+    {
+      mode: config.streams.mode,
+      publish: {
+        ffmpeg: config.streams.ffmpeg,
+        encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
+        user: credentials?.user ?? "",
+        password: credentials?.password ?? "",
+      },
+    },
+    log,
+  );
+  const mediamtx = new MediaMtxMonitor(
+    mediamtxClient,
+    reconciler,
+    config.mediamtx.health_interval,
+    log,
+  );
+
   const stats = new RpcStats();
   // Late-bound: the engine and gateway need the services these closures report on.
   let engine: RpcEngine | undefined;
@@ -95,6 +133,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     cpu: new CpuSampler(),
     cameras,
     discovery,
+    mediamtx: { client: mediamtxClient, monitor: mediamtx },
     notifier: new Notifier(() => gateway?.sessions() ?? []),
     startedAt,
     activeTasks,
@@ -119,7 +158,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   health.register(gateway.healthComponent());
   health.register(storageComponent(config.storage.root));
   if (discovery) health.register(discovery.healthComponent());
-  cameras.onChange((change) => publishCameraChange(services.notifier, change));
+  health.register(mediamtx.healthComponent());
+  cameras.onChange((change) => {
+    publishCameraChange(services.notifier, change);
+    void mediamtx.reconcile();
+  });
 
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono().route("/", healthApp);
@@ -128,6 +171,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   discovery
     ?.start()
     .catch((error: unknown) => log.error({ err: error }, "USB discovery failed to start"));
+  mediamtx.start();
   log.info(
     {
       listen: `${hostPort(config.server.host, listeners.main.port)}${config.server.websocket_path}`,
@@ -154,7 +198,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         discovery
           ? `USB discovery ${discovery.initialScanDone ? "ready" : "starting"}`
           : "USB discovery off",
-        "MediaMTX not managed by this build",
+        `MediaMTX ${mediamtx.state}`,
       ].join(", ");
     },
     stop() {
@@ -162,6 +206,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         // Stop admitting first; health stays up so readiness reports the drain.
         listeners.main.stop(false);
         discovery?.stop();
+        mediamtx.stop();
         await activeGateway.shutdown(config.server.shutdown_timeout);
         listeners.main.stop(true);
         listeners.health?.stop(true);

@@ -4,6 +4,8 @@ import type { CameraRegistry } from "./cameras/registry.ts";
 import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
+import type { MediaMtxClient } from "./mediamtx/client.ts";
+import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
 import type { Notifier } from "./notifications/notifier.ts";
 import type { HealthReporter } from "./status/health.ts";
 import type { CpuSampler } from "./status/system.ts";
@@ -20,6 +22,7 @@ export interface AgentServices {
   /** Undefined when discovery.usb.enabled is false. */
   discovery: UsbDiscovery | undefined;
   notifier: Notifier;
+  mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor };
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

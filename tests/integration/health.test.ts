@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventually } from "../support/eventually.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { freePort, startTestAgent, type TestAgent } from "../support/test-agent.ts";
 
@@ -57,17 +58,18 @@ describe("health endpoints (contract §11, D5)", () => {
       "websocket_server",
       "storage",
       "camera_monitor",
+      "mediamtx",
     ]);
     for (const component of body.components) {
       expect(component.status).toMatch(/^(healthy|degraded|unhealthy)$/);
       expect(component.last_checked).toMatch(ISO);
     }
-    expect(body.metrics.component_count).toBe(3);
+    expect(body.metrics.component_count).toBe(4);
     expect(
       (body.metrics.components_healthy ?? 0) +
         (body.metrics.components_degraded ?? 0) +
         (body.metrics.components_unhealthy ?? 0),
-    ).toBe(3);
+    ).toBe(4);
     expect(typeof body.environment).toBe("string");
   });
 
@@ -109,11 +111,16 @@ describe("status methods", () => {
   test("get_status, get_system_status, get_server_info and get_metrics match the contract", async () => {
     const client = await RpcClient.connect(agent.wsUrl);
     await client.authenticate(agent.token("admin"));
+    await eventually(() => agent.agent.services.mediamtx.monitor.state === "up");
     expect(await client.result("get_status")).toEqual({
       status: expect.stringMatching(/^(HEALTHY|DEGRADED|UNHEALTHY)$/),
       uptime: expect.any(Number),
       version: expect.any(String),
-      components: { websocket_server: "RUNNING", camera_monitor: "RUNNING", mediamtx: "STOPPED" },
+      components: {
+        websocket_server: "RUNNING",
+        camera_monitor: "RUNNING",
+        mediamtx: "RUNNING",
+      },
     });
     expect(await client.result("get_system_status")).toEqual({
       status: "ready",

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, FakeV4l } from "../support/fake-v4l.ts";
+import { eventually } from "../support/eventually.ts";
+import { FakeV4l } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 

@@ -7,6 +7,7 @@ import type { Role } from "../../agent/src/auth/roles.ts";
 import { type Environment, resolveConfig } from "../../agent/src/config/load.ts";
 import type { AgentConfig } from "../../agent/src/config/schema.ts";
 import { createLogger } from "../../agent/src/log/logger.ts";
+import { MediaMtxSimulator } from "./mediamtx-simulator.ts";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
 
@@ -18,6 +19,8 @@ export interface TestAgent {
   httpUrl: string;
   /** Every log line the agent wrote, as text. */
   logs: string[];
+  /** This agent's MediaMTX stand-in; stop() fails if the agent sent it anything the spec forbids. */
+  mediamtx: MediaMtxSimulator;
   token(role: Role, claims?: { ttlSeconds?: number; user?: string }): string;
   stop(): Promise<void>;
 }
@@ -30,6 +33,7 @@ export async function startTestAgent(
   env: Environment = {},
 ): Promise<TestAgent> {
   const dir = mkdtempSync(join(tmpdir(), "camera-agent-test-"));
+  const mediamtx = new MediaMtxSimulator().start();
   const base: Overrides = {
     server: { host: "127.0.0.1", port: 0 },
     health: { port: 0 },
@@ -37,6 +41,7 @@ export async function startTestAgent(
     state: { dir },
     storage: { root: join(dir, "media") },
     log: { level: "debug" },
+    mediamtx: { api_url: mediamtx.url, health_interval: "200ms" },
     // An empty sysfs, polled rarely: tests that exercise discovery bring their own.
     discovery: {
       usb: {
@@ -55,6 +60,7 @@ export async function startTestAgent(
   const logs: string[] = [];
   const log = createLogger(config.log.level, { write: (line: string) => void logs.push(line) });
   const agent = await startAgent(config, log).catch((error: unknown) => {
+    mediamtx.stop();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   });
@@ -65,6 +71,7 @@ export async function startTestAgent(
     wsUrl: `ws://127.0.0.1:${agent.port}${config.server.websocket_path}`,
     httpUrl: `http://127.0.0.1:${agent.port}`,
     logs,
+    mediamtx,
     token(role, claims = {}) {
       const iat = Math.floor(Date.now() / 1000);
       return signJwt(
@@ -79,7 +86,13 @@ export async function startTestAgent(
     },
     async stop() {
       await agent.stop();
+      mediamtx.stop();
       rmSync(dir, { recursive: true, force: true });
+      if (mediamtx.violations.length > 0) {
+        throw new Error(
+          `requests MediaMTX's API spec forbids: ${JSON.stringify(mediamtx.violations)}`,
+        );
+      }
     },
   };
 }

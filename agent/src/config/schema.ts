@@ -80,6 +80,27 @@ const usbDiscoverySchema = z.strictObject({
   v4l2ctl: z.string().min(1).prefault("v4l2-ctl"),
 });
 
+const mediamtxSchema = z.strictObject({
+  api_url: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, { message: 'expected a base URL such as "http://127.0.0.1:9997"' })
+    .prefault("http://127.0.0.1:9997"),
+  api_user: z.string().min(1).optional(),
+  api_password: z.string().min(1).optional(),
+  health_interval: duration
+    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
+    .prefault("5s"),
+  request_timeout: duration
+    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
+    .prefault("3s"),
+});
+
+const streamsSchema = z.strictObject({
+  mode: z.enum(["on_demand", "on_init"]).prefault("on_demand"),
+  encoder: z.enum(["auto", "libx264", "h264_v4l2m2m"]).prefault("auto"),
+  ffmpeg: z.string().min(1).prefault("ffmpeg"),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema
@@ -93,6 +114,13 @@ export const configSchema = z
     state: z.strictObject({ dir: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
     storage: z.strictObject({ root: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
     discovery: z.strictObject({ usb: usbDiscoverySchema.prefault({}) }).prefault({}),
+    mediamtx: mediamtxSchema
+      .refine((m) => (m.api_user === undefined) === (m.api_password === undefined), {
+        message:
+          "api_user and api_password must be set together (or neither: use init's credentials)",
+      })
+      .prefault({}),
+    streams: streamsSchema.prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).prefault("info") }).prefault({}),
   })
   .transform((config) => ({

@@ -12,21 +12,28 @@ export function mediamtxCredentialsPath(config: AgentConfig): string {
   return join(config.state.dir, "mediamtx-credentials.json");
 }
 
-/** The agent's MediaMTX API credentials: stored ones, else new random ones written 0600. */
-export async function ensureMediamtxCredentials(
+/** The stored credentials, undefined when `init` has not created them yet. */
+export async function readMediamtxCredentials(
   config: AgentConfig,
-): Promise<{ credentials: MediamtxCredentials; path: string; generated: boolean }> {
+): Promise<MediamtxCredentials | undefined> {
   const path = mediamtxCredentialsPath(config);
   const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return undefined;
     throw new Error(`cannot read ${path}: ${error.code ?? error.message}`);
   });
-  if (text !== undefined) {
-    const parsed = credentialsSchema.safeParse(JSON.parse(text));
-    if (!parsed.success)
-      throw new Error(`${path} is malformed; remove it to generate new credentials`);
-    return { credentials: parsed.data, path, generated: false };
-  }
+  if (text === undefined) return undefined;
+  const parsed = credentialsSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path} is malformed; remove it and run camera-agent init`);
+  return parsed.data;
+}
+
+/** The agent's MediaMTX API credentials: stored ones, else new random ones written 0600. */
+export async function ensureMediamtxCredentials(
+  config: AgentConfig,
+): Promise<{ credentials: MediamtxCredentials; path: string; generated: boolean }> {
+  const path = mediamtxCredentialsPath(config);
+  const stored = await readMediamtxCredentials(config);
+  if (stored) return { credentials: stored, path, generated: false };
   // Letters and digits only: safe unquoted anywhere in YAML and in URLs.
   const credentials = {
     user: `agent${randomBytes(4).toString("hex")}`,

@@ -68,8 +68,12 @@ export function publishArguments(camera: Camera, options: PublishOptions): strin
     "rtsp",
     "-rtsp_transport",
     "tcp",
-    `rtsp://${encodeURIComponent(options.user)}:${encodeURIComponent(options.password)}@127.0.0.1:$RTSP_PORT/$MTX_PATH`,
+    `rtsp://${userinfo(options)}127.0.0.1:$RTSP_PORT/$MTX_PATH`,
   ];
+}
+
+function userinfo({ user, password }: PublishOptions): string {
+  return user === "" ? "" : `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
 }
 
 /** The best capture mode: the preferred input format that offers the largest frame at ≥ 15 fps. */
@@ -101,14 +105,16 @@ export function chooseInput(
 export function commandLine(argv: string[]): string {
   return argv
     .map((argument) => {
-      if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(argument)) return argument;
-      if (argument.includes("$RTSP_PORT")) {
-        const [before, after] = argument.split("$RTSP_PORT/$MTX_PATH");
-        return `${quote(before ?? "")}$RTSP_PORT/$MTX_PATH${after ? quote(after) : ""}`;
-      }
-      return quote(argument);
+      if (!argument.includes("$RTSP_PORT/$MTX_PATH")) return word(argument);
+      const [before = "", after = ""] = argument.split("$RTSP_PORT/$MTX_PATH");
+      return `${before ? word(before) : ""}$RTSP_PORT/$MTX_PATH${after ? word(after) : ""}`;
     })
     .join(" ");
+}
+
+/** Unquoted when it has no character a shell would treat specially. */
+function word(text: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : quote(text);
 }
 
 function quote(text: string): string {

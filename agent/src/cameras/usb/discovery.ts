@@ -1,5 +1,6 @@
 import type { Logger } from "../../log/logger.ts";
 import type { HealthComponent } from "../../status/health.ts";
+import { coalesced } from "../../util/coalesced.ts";
 import type { CameraRegistry } from "../registry.ts";
 import { nodeExists, scanVideoNodes, type VideoNode } from "./sysfs-scan.ts";
 import { UdevMonitor } from "./udev-monitor.ts";
@@ -29,8 +30,6 @@ interface ProbeMemo {
 export class UsbDiscovery {
   private monitor: UdevMonitor | undefined;
   private pollTimer: Timer | undefined;
-  private pending: Promise<void> | undefined;
-  private again = false;
   private readonly probes = new Map<string, ProbeMemo>();
   /** Probe processes that outlived their timeout, by device path: never two at once. */
   private readonly hung = new Map<string, Promise<unknown>>();
@@ -73,21 +72,10 @@ export class UsbDiscovery {
   }
 
   /** Brings the registry in line with sysfs; resolves once every requested scan has run. */
-  reconcile(): Promise<void> {
-    if (this.pending) {
-      this.again = true;
-      return this.pending;
-    }
-    this.pending = (async () => {
-      do {
-        this.again = false;
-        await this.scanOnce();
-      } while (this.again && this.started);
-    })().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
-  }
+  readonly reconcile = coalesced(
+    () => this.scanOnce(),
+    () => this.started,
+  );
 
   private startPolling(): void {
     if (this.pollTimer || !this.started) return;
