@@ -21,6 +21,7 @@ import { PathReconciler } from "./mediamtx/path-reconciler.ts";
 import { AgentMetrics } from "./metrics/agent-metrics.ts";
 import { Notifier } from "./notifications/notifier.ts";
 import { RpcEngine } from "./rpc/engine.ts";
+import { viewFor } from "./rpc/methods/camera-lookup.ts";
 import { methods } from "./rpc/methods/index.ts";
 import type { AgentServices } from "./services.ts";
 import { openDatabase } from "./state/database.ts";
@@ -133,7 +134,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     cpu: new CpuSampler(),
     cameras,
     discovery,
-    mediamtx: { client: mediamtxClient, monitor: mediamtx },
+    mediamtx: { client: mediamtxClient, monitor: mediamtx, reconciler },
     notifier: new Notifier(() => gateway?.sessions() ?? []),
     startedAt,
     activeTasks,
@@ -160,7 +161,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   if (discovery) health.register(discovery.healthComponent());
   health.register(mediamtx.healthComponent());
   cameras.onChange((change) => {
-    publishCameraChange(services.notifier, change);
+    publishCameraChange(services.notifier, change, (camera, host) =>
+      viewFor(services, camera, host),
+    );
     void mediamtx.reconcile();
   });
 

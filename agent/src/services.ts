@@ -6,6 +6,7 @@ import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
 import type { MediaMtxClient } from "./mediamtx/client.ts";
 import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
+import type { PathReconciler } from "./mediamtx/path-reconciler.ts";
 import type { Notifier } from "./notifications/notifier.ts";
 import type { HealthReporter } from "./status/health.ts";
 import type { CpuSampler } from "./status/system.ts";
@@ -22,7 +23,7 @@ export interface AgentServices {
   /** Undefined when discovery.usb.enabled is false. */
   discovery: UsbDiscovery | undefined;
   notifier: Notifier;
-  mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor };
+  mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor; reconciler: PathReconciler };
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

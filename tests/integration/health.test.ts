@@ -191,6 +191,9 @@ describe("rpc.discover", () => {
         "subscribe_events",
         "unsubscribe_events",
         "get_subscription_stats",
+        "get_streams",
+        "get_stream_url",
+        "get_stream_status",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

@@ -88,7 +88,10 @@ describe("USB discovery", () => {
           name: "HD Pro Webcam C920",
           resolution: "1920x1080",
           fps: 30,
-          streams: {},
+          streams: {
+            rtsp: "rtsp://127.0.0.1:8554/camera0",
+            hls: "http://127.0.0.1:8888/camera0/index.m3u8",
+          },
         },
         {
           device: "camera1",
@@ -96,7 +99,10 @@ describe("USB discovery", () => {
           name: "Logitech BRIO",
           resolution: "3840x2160",
           fps: 30,
-          streams: {},
+          streams: {
+            rtsp: "rtsp://127.0.0.1:8554/camera1",
+            hls: "http://127.0.0.1:8888/camera1/index.m3u8",
+          },
         },
       ],
       total: 2,
@@ -190,7 +196,10 @@ describe("USB discovery", () => {
         name: "HD Pro Webcam C920",
         resolution: "1920x1080",
         fps: 30,
-        streams: {},
+        streams: {
+          rtsp: "rtsp://127.0.0.1:8554/camera0",
+          hls: "http://127.0.0.1:8888/camera0/index.m3u8",
+        },
       },
     });
     expect("id" in (update as object)).toBe(false);

@@ -19,7 +19,7 @@ function setup(extra: ReturnType<typeof defineMethod>[]) {
     maxFrameBytes: 1 << 20,
     maxBatch: 10,
   });
-  const connection = new RpcConnection("c-test", "127.0.0.1", new RateLimiter(1000), {
+  const connection = new RpcConnection("c-test", "127.0.0.1", "localhost", new RateLimiter(1000), {
     send() {},
     close() {},
   });

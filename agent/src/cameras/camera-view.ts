@@ -7,11 +7,14 @@ export interface CameraView {
   name: string;
   resolution: string;
   fps: number;
-  /** {rtsp, hls} once the camera is published; {} until then (no MediaMTX in this build). */
+  /** {rtsp, hls} when the camera is published through MediaMTX; {} otherwise (contract §5). */
   streams: Record<string, string>;
 }
 
-export function cameraView(camera: Camera): CameraView {
+export function cameraView(
+  camera: Camera,
+  streams: { rtsp: string; hls: string } | undefined,
+): CameraView {
   const mode = preferredMode(camera.capabilities);
   return {
     device: camera.id,
@@ -19,7 +22,7 @@ export function cameraView(camera: Camera): CameraView {
     name: camera.name,
     resolution: mode ? `${mode.width}x${mode.height}` : "0x0",
     fps: mode ? Math.round(mode.fps[0] ?? 0) : 0,
-    streams: {},
+    streams: streams ? { rtsp: streams.rtsp, hls: streams.hls } : {},
   };
 }
 

@@ -99,6 +99,9 @@ const streamsSchema = z.strictObject({
   mode: z.enum(["on_demand", "on_init"]).prefault("on_demand"),
   encoder: z.enum(["auto", "libx264", "h264_v4l2m2m"]).prefault("auto"),
   ffmpeg: z.string().min(1).prefault("ffmpeg"),
+  rtsp_port: port.prefault(8554),
+  hls_port: port.prefault(8888),
+  webrtc_port: port.prefault(8889),
 });
 
 export const configSchema = z

@@ -12,6 +12,7 @@ import type { HealthComponent } from "../status/health.ts";
 export interface SocketData {
   id: string;
   remoteAddress: string;
+  host: string;
   connection?: RpcConnection;
 }
 
@@ -61,6 +62,7 @@ export class WebSocketGateway {
     const data: SocketData = {
       id: `c-${++this.sequence}`,
       remoteAddress: server.requestIP(request)?.address ?? "unknown",
+      host: new URL(request.url).hostname,
     };
     if (!server.upgrade(request, { data }))
       return new Response("upgrade failed\n", { status: 400 });
@@ -75,6 +77,7 @@ export class WebSocketGateway {
         const connection = new RpcConnection(
           ws.data.id,
           ws.data.remoteAddress,
+          ws.data.host,
           new RateLimiter(this.config.limits.requests_per_minute),
           {
             send: (text) => this.deliver(ws, connection, text),

@@ -1,4 +1,5 @@
 import type { CameraRegistry } from "../cameras/registry.ts";
+import type { Camera } from "../cameras/types.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MediaMtxClient, PathConf } from "./client.ts";
 import { commandLine, type PublishOptions, publishArguments } from "./publish-command.ts";
@@ -25,11 +26,21 @@ export class PathReconciler {
     private readonly log: Logger,
   ) {}
 
+  /** Whether the camera has (or gets, at the next apply) a MediaMTX path. */
+  publishes(camera: Camera): boolean {
+    return (
+      camera.kind === "usb" &&
+      camera.status === "CONNECTED" &&
+      publishArguments(camera, this.options.publish) !== undefined
+    );
+  }
+
   desired(): Map<string, PathConf> {
     const paths = new Map<string, PathConf>();
     for (const camera of this.cameras.list()) {
-      if (camera.kind !== "usb" || camera.status !== "CONNECTED") continue;
-      const argv = publishArguments(camera, this.options.publish);
+      const argv = this.publishes(camera)
+        ? publishArguments(camera, this.options.publish)
+        : undefined;
       if (!argv) continue;
       const command = commandLine(argv);
       const onDemand = this.options.mode === "on_demand";

@@ -5,10 +5,26 @@ import { isoUtc } from "../util/time.ts";
 export class Notifier {
   constructor(private readonly connections: () => Iterable<RpcConnection>) {}
 
-  /** To every authenticated socket (camera_status_update, recording_status_update). */
-  broadcast(method: string, params: Record<string, unknown>): void {
-    const text = notification(method, params);
-    for (const connection of this.authenticated()) connection.send(text);
+  /**
+   * To every authenticated socket (camera_status_update, recording_status_update). Params may
+   * depend on the host a client connected to (stream URLs): built once per distinct host.
+   */
+  broadcast(
+    method: string,
+    params: Record<string, unknown> | ((host: string) => Record<string, unknown>),
+  ): void {
+    const texts = new Map<string, string>();
+    for (const connection of this.authenticated()) {
+      let text = texts.get(connection.host);
+      if (text === undefined) {
+        text = notification(
+          method,
+          typeof params === "function" ? params(connection.host) : params,
+        );
+        texts.set(connection.host, text);
+      }
+      connection.send(text);
+    }
   }
 
   /** A topic event, to the sockets subscribed to it whose filters match; `method` = topic. */

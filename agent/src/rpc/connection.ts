@@ -17,6 +17,8 @@ export class RpcConnection {
   constructor(
     readonly id: string,
     readonly remoteAddress: string,
+    /** The host name or address the client used to reach us (from Host): goes into stream URLs. */
+    readonly host: string,
     readonly limiter: RateLimiter,
     private readonly transport: Transport,
   ) {}

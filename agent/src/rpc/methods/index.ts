@@ -10,6 +10,7 @@ import { getStatus } from "./get-status.ts";
 import { getSystemStatus } from "./get-system-status.ts";
 import { ping } from "./ping.ts";
 import { discoverMethod } from "./rpc-discover.ts";
+import { getStreamStatus, getStreams, getStreamUrl } from "./streams.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./subscribe-events.ts";
 
 const listed: readonly RpcMethod[] = [
@@ -25,6 +26,9 @@ const listed: readonly RpcMethod[] = [
   subscribeEvents,
   unsubscribeEvents,
   getSubscriptionStats,
+  getStreams,
+  getStreamUrl,
+  getStreamStatus,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];

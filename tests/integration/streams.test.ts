@@ -1,0 +1,111 @@
+// Stream methods through the real agent, with discovery and the spec-enforcing simulator.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eventually } from "../support/eventually.ts";
+import { FakeV4l } from "../support/fake-v4l.ts";
+import { RpcClient } from "../support/rpc-client.ts";
+import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(
+  server: Record<string, unknown> = {},
+): Promise<{ agent: TestAgent; rpc: RpcClient }> {
+  const dir = mkdtempSync(join(tmpdir(), "camera-agent-streams-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const v4l = new FakeV4l(dir);
+  v4l.plug({ node: "video0", port: "1-1", serial: "S1", probe: { fixture: "uvc-mjpeg-yuyv.txt" } });
+  const agent = await startTestAgent({
+    server,
+    discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
+  });
+  cleanups.push(() => agent.stop());
+  const rpc = await RpcClient.connect(agent.wsUrl);
+  cleanups.push(async () => void (await rpc.close()));
+  await rpc.authenticate(agent.token("viewer"));
+  await eventually(() => agent.mediamtx.pathConfigs().has("camera0"));
+  return { agent, rpc };
+}
+
+describe("stream methods", () => {
+  test("get_stream_url: URLs on the host the client used, readiness from MediaMTX", async () => {
+    const { agent, rpc } = await setup();
+    expect(await rpc.result("get_stream_url", { device: "camera0" })).toEqual({
+      device: "camera0",
+      stream_name: "camera0",
+      stream_url: "rtsp://127.0.0.1:8554/camera0",
+      hls_url: "http://127.0.0.1:8888/camera0/index.m3u8",
+      webrtc_url: "http://127.0.0.1:8889/camera0/whep",
+      available: false,
+      active_consumers: 0,
+      stream_status: "NOT_READY",
+    });
+    agent.mediamtx.setAvailable("camera0", true);
+    expect(await rpc.result("get_stream_url", { device: "camera0" })).toEqual(
+      expect.objectContaining({ available: true, stream_status: "READY" }),
+    );
+    expect((await rpc.call("get_stream_url", { device: "camera9" })).error?.code).toBe(-32010);
+  });
+
+  test("server.public_host replaces the client's host in every URL", async () => {
+    const { rpc } = await setup({ public_host: "cam-gw-07.site.example" });
+    const urls = (await rpc.result("get_stream_url", { device: "camera0" })) as {
+      stream_url: string;
+      hls_url: string;
+    };
+    expect(urls.stream_url).toBe("rtsp://cam-gw-07.site.example:8554/camera0");
+    const list = (await rpc.result("get_camera_list")) as {
+      cameras: Array<{ streams: { hls: string } }>;
+    };
+    expect(list.cameras[0]?.streams.hls).toBe(
+      "http://cam-gw-07.site.example:8888/camera0/index.m3u8",
+    );
+  });
+
+  test("get_streams and get_stream_status report MediaMTX's paths without host paths or credentials", async () => {
+    const { agent, rpc } = await setup();
+    agent.mediamtx.setAvailable("camera0", true);
+    const streams = (await rpc.result("get_streams")) as Array<Record<string, unknown>>;
+    expect(streams).toEqual([
+      { name: "camera0", source: "rtspSession", ready: true, readers: 0, bytes_sent: 0 },
+    ]);
+    expect(JSON.stringify(streams)).not.toContain("/dev/");
+    expect(await rpc.result("get_stream_status", { device: "camera0" })).toEqual(
+      expect.objectContaining({
+        device: "camera0",
+        status: "ACTIVE",
+        ready: true,
+        mediamtx_path: { exists: true, ready: true, readers: 0 },
+      }),
+    );
+  });
+
+  test("MediaMTX down: -32050 naming MediaMTX, at once; the stream URL is still given", async () => {
+    const { agent, rpc } = await setup();
+    agent.mediamtx.stop();
+    await eventually(async () => (await rpc.call("get_streams")).error?.code === -32050);
+    const started = performance.now();
+    const reply = await rpc.call("get_stream_status", { device: "camera0" });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(reply.error).toEqual(
+      expect.objectContaining({
+        code: -32050,
+        message: "Dependency failed",
+        data: expect.objectContaining({ dependency: "MediaMTX" }),
+      }),
+    );
+    expect(await rpc.result("get_stream_url", { device: "camera0" })).toEqual(
+      expect.objectContaining({
+        stream_url: "rtsp://127.0.0.1:8554/camera0",
+        stream_status: "ERROR",
+      }),
+    );
+    agent.mediamtx.start();
+    await eventually(async () => (await rpc.call("get_streams")).result !== undefined, 15_000);
+  });
+});
