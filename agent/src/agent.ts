@@ -18,6 +18,7 @@ import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
 import { resolveEncoder } from "./mediamtx/encoder.ts";
 import { MediaMtxMonitor } from "./mediamtx/monitor.ts";
 import { PathReconciler } from "./mediamtx/path-reconciler.ts";
+import { authorizeMediaRequest } from "./mediamtx/reader-auth.ts";
 import { AgentMetrics } from "./metrics/agent-metrics.ts";
 import { Notifier } from "./notifications/notifier.ts";
 import { RpcEngine } from "./rpc/engine.ts";
@@ -169,7 +170,14 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
 
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono().route("/", healthApp);
-  const listeners = listen(config, gateway, app, healthApp);
+  const authenticator = services.authenticator;
+  const listeners = listen(config, gateway, app, healthApp, async (request) => {
+    const body = await request.json().catch(() => undefined);
+    const decision = await authorizeMediaRequest(body, credentials, authenticator, log);
+    return new Response(decision.allowed ? "ok\n" : "denied\n", {
+      status: decision.allowed ? 200 : 401,
+    });
+  });
   health.markStarted();
   discovery
     ?.start()

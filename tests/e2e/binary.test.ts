@@ -262,6 +262,9 @@ describe("camera-agent init", () => {
     const rendered = await Bun.file(mediamtxConfig).text();
     expect(rendered).toContain(`user: "${credentials.user}"`);
     expect(rendered).toContain(`pass: "${credentials.password}"`);
+    expect(rendered).toContain(
+      `authHTTPAddress: "http://127.0.0.1:${port}/internal/mediamtx/auth"`,
+    );
     const key = (await Bun.file(keyFile).text()).trim();
     const before = [keyFile, mediamtxConfig].map((path) => statSync(path).mtimeMs);
     const secret = await Bun.file(join(dir, "state", "jwt-secret")).text();

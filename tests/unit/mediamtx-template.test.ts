@@ -10,9 +10,15 @@ const reference = YAML.parse(
   readFileSync(join(import.meta.dir, "../fixtures/mediamtx/mediamtx.yml"), "utf8"),
 ) as Record<string, unknown>;
 const credentials = { user: "agentabcd1234", password: "x".repeat(32) };
+const values = {
+  MEDIAMTX_API_USER: credentials.user,
+  MEDIAMTX_API_PASSWORD: credentials.password,
+  AGENT_AUTH_URL: "http://127.0.0.1:8002/internal/mediamtx/auth",
+  AGENT_AUTH_FINGERPRINT: "",
+};
 
 describe("config/mediamtx.yml template", () => {
-  const rendered = YAML.parse(renderMediamtxConfig(ours, credentials)) as Record<string, unknown>;
+  const rendered = YAML.parse(renderMediamtxConfig(ours, values)) as Record<string, unknown>;
 
   test("uses only keys MediaMTX v1.20 knows, top level and in pathDefaults", () => {
     for (const key of Object.keys(rendered))
@@ -21,6 +27,12 @@ describe("config/mediamtx.yml template", () => {
     for (const key of Object.keys(rendered.pathDefaults as object)) {
       expect({ key, known: key in defaults }).toEqual({ key, known: true });
     }
+  });
+
+  test("every request is decided by the agent's hook", () => {
+    expect(rendered.authMethod).toBe("http");
+    expect(rendered.authHTTPAddress).toBe("http://127.0.0.1:8002/internal/mediamtx/auth");
+    expect(rendered.authHTTPExclude).toEqual([]);
   });
 
   test("API and metrics on loopback only, one user, localhost only, known actions", () => {
@@ -42,8 +54,8 @@ describe("config/mediamtx.yml template", () => {
   });
 
   test("every placeholder is filled; an unknown one is an error", () => {
-    expect(renderMediamtxConfig(ours, credentials)).not.toContain("@@");
-    expect(() => renderMediamtxConfig("x: @@NOPE@@", credentials)).toThrow(
+    expect(renderMediamtxConfig(ours, values)).not.toContain("@@");
+    expect(() => renderMediamtxConfig("x: @@NOPE@@", values)).toThrow(
       "unknown placeholder @@NOPE@@",
     );
   });

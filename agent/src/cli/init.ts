@@ -2,7 +2,11 @@ import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ApiKeyStore } from "../auth/api-keys.ts";
 import { resolveJwtSecret } from "../auth/jwt-secret.ts";
-import { ensureMediamtxCredentials, renderMediamtxConfig } from "../mediamtx/credentials.ts";
+import {
+  agentAuthHook,
+  ensureMediamtxCredentials,
+  renderMediamtxConfig,
+} from "../mediamtx/credentials.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { configFor } from "./cli-config.ts";
 import { createSelfSignedCertificate } from "./tls-certificate.ts";
@@ -37,21 +41,6 @@ export async function initCommand(options: InitOptions): Promise<void> {
     config.security.api_keys_file,
   );
 
-  const mediamtx = await ensureMediamtxCredentials(config);
-  report(mediamtx.generated ? "created" : "kept", `MediaMTX API credentials (${mediamtx.path})`);
-  const target = options["mediamtx-config"] ?? DEFAULT_MEDIAMTX_CONFIG;
-  const template = options["mediamtx-template"] ?? DEFAULT_MEDIAMTX_TEMPLATE;
-  if (await exists(target)) {
-    report("kept", `MediaMTX config (${target})`);
-  } else if (!(await exists(template))) {
-    report("skipped", `MediaMTX config: no template at ${template}`);
-  } else {
-    const rendered = renderMediamtxConfig(await readFile(template, "utf8"), mediamtx.credentials);
-    // 0640 under /etc/camera-agent (root:camera): the mediamtx user reads it through its group.
-    await writeFileAtomic(target, rendered, { mode: 0o640, inheritOwner: true });
-    report("created", `MediaMTX config (${target}, from ${template})`);
-  }
-
   if (options.tls) {
     // The configured paths if set, else the defaults the hint below tells the operator to set.
     const cert = config.server.tls_cert ?? DEFAULT_TLS_CERT;
@@ -67,6 +56,27 @@ export async function initCommand(options: InitOptions): Promise<void> {
         );
       }
     }
+  }
+
+  const mediamtx = await ensureMediamtxCredentials(config);
+  report(mediamtx.generated ? "created" : "kept", `MediaMTX API credentials (${mediamtx.path})`);
+  const target = options["mediamtx-config"] ?? DEFAULT_MEDIAMTX_CONFIG;
+  const template = options["mediamtx-template"] ?? DEFAULT_MEDIAMTX_TEMPLATE;
+  if (await exists(target)) {
+    report("kept", `MediaMTX config (${target})`);
+  } else if (!(await exists(template))) {
+    report("skipped", `MediaMTX config: no template at ${template}`);
+  } else {
+    const hook = await agentAuthHook(config);
+    const rendered = renderMediamtxConfig(await readFile(template, "utf8"), {
+      MEDIAMTX_API_USER: mediamtx.credentials.user,
+      MEDIAMTX_API_PASSWORD: mediamtx.credentials.password,
+      AGENT_AUTH_URL: hook.url,
+      AGENT_AUTH_FINGERPRINT: hook.fingerprint,
+    });
+    // 0640 under /etc/camera-agent (root:camera): the mediamtx user reads it through its group.
+    await writeFileAtomic(target, rendered, { mode: 0o640, inheritOwner: true });
+    report("created", `MediaMTX config (${target}, from ${template})`);
   }
 }
 

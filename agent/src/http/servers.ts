@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import type { Hono } from "hono";
 import type { AgentConfig } from "../config/schema.ts";
+import { isLoopback } from "../mediamtx/reader-auth.ts";
+import { MEDIA_AUTH_PATH } from "./media-auth-path.ts";
 import type { SocketData, WebSocketGateway } from "./websocket-gateway.ts";
 
 export interface Listeners {
@@ -10,11 +12,15 @@ export interface Listeners {
 }
 
 /** The API port (WebSocket + HTTP routes) and, unless `health.port` is 0, the health port. */
+/** Answers MediaMTX's authentication hook (only ever asked from this machine). */
+export type MediaAuthHandler = (request: Request) => Promise<Response>;
+
 export function listen(
   config: AgentConfig,
   gateway: WebSocketGateway,
   app: Hono,
   healthApp: Hono,
+  mediaAuth: MediaAuthHandler,
 ): Listeners {
   const tls = tlsOptions(config);
   const main = bind("API", "server.host/server.port", config.server.host, config.server.port, () =>
@@ -23,8 +29,14 @@ export function listen(
       port: config.server.port,
       ...(tls ? { tls } : {}),
       fetch(request, server) {
-        if (new URL(request.url).pathname === config.server.websocket_path) {
-          return gateway.upgrade(request, server);
+        const { pathname } = new URL(request.url);
+        if (pathname === config.server.websocket_path) return gateway.upgrade(request, server);
+        if (pathname === MEDIA_AUTH_PATH) {
+          // Not for the LAN: nobody else gets to test credentials against it.
+          const peer = server.requestIP(request)?.address ?? "";
+          if (!isLoopback(peer) || request.method !== "POST")
+            return new Response("not found\n", { status: 404 });
+          return mediaAuth(request);
         }
         return app.fetch(request);
       },

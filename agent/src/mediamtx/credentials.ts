@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { AgentConfig } from "../config/schema.ts";
+import { MEDIA_AUTH_PATH } from "../http/media-auth-path.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 
 const credentialsSchema = z.object({ user: z.string().min(1), password: z.string().min(16) });
@@ -46,16 +47,29 @@ export async function ensureMediamtxCredentials(
   return { credentials, path, generated: true };
 }
 
-/** The template with its @@…@@ placeholders filled; an unknown placeholder is an error. */
-export function renderMediamtxConfig(template: string, credentials: MediamtxCredentials): string {
-  const values: Record<string, string> = {
-    MEDIAMTX_API_USER: credentials.user,
-    MEDIAMTX_API_PASSWORD: credentials.password,
-  };
+/** The template with its @@NAME@@ placeholders filled; an unknown placeholder is an error. */
+export function renderMediamtxConfig(template: string, values: Record<string, string>): string {
   return template.replace(/@@([A-Z_]+)@@/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined)
       throw new Error(`the MediaMTX template uses an unknown placeholder @@${name}@@`);
     return value;
   });
+}
+
+/**
+ * Where MediaMTX reaches the agent's authentication hook: this machine when the API listens
+ * on every address or loopback, else the address it listens on; https with the certificate's
+ * fingerprint pinned when the API port has TLS.
+ */
+export async function agentAuthHook(
+  config: AgentConfig,
+): Promise<{ url: string; fingerprint: string }> {
+  const { host, port, tls_cert } = config.server;
+  const local = ["::", "0.0.0.0", "localhost", "127.0.0.1"].includes(host);
+  const address = local ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const url = `${tls_cert ? "https" : "http"}://${address}:${port}${MEDIA_AUTH_PATH}`;
+  if (!tls_cert) return { url, fingerprint: "" };
+  const certificate = new X509Certificate(await readFile(tls_cert, "utf8"));
+  return { url, fingerprint: certificate.fingerprint256.replaceAll(":", "") };
 }
