@@ -9,10 +9,12 @@ import { publishCameraChange } from "./cameras/camera-events.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
 import { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
+import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { listen } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
+import { DownloadSigner } from "./media/download-token.ts";
 import { MediaMtxClient } from "./mediamtx/client.ts";
 import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
 import { resolveEncoder } from "./mediamtx/encoder.ts";
@@ -30,6 +32,9 @@ import { HealthReporter } from "./status/health.ts";
 import { RpcStats } from "./status/rpc-stats.ts";
 import { storageComponent } from "./status/storage.ts";
 import { CpuSampler } from "./status/system.ts";
+
+/** How long a download_url handed out in a result stays valid (contract D6). */
+const DOWNLOAD_URL_TTL_MS = 15 * 60_000;
 
 export interface RunningAgent {
   services: AgentServices;
@@ -137,6 +142,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     discovery,
     mediamtx: { client: mediamtxClient, monitor: mediamtx, reconciler },
     notifier: new Notifier(() => gateway?.sessions() ?? []),
+    downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     startedAt,
     activeTasks,
   };
@@ -169,7 +175,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
 
   const healthApp = healthRoutes(services, () => metrics.registry.render());
-  const app = new Hono().route("/", healthApp);
+  const app = new Hono().route("/", healthApp).route("/", fileRoutes(services));
   const authenticator = services.authenticator;
   const listeners = listen(config, gateway, app, healthApp, async (request) => {
     const body = await request.json().catch(() => undefined);

@@ -4,6 +4,7 @@ import type { CameraRegistry } from "./cameras/registry.ts";
 import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
+import type { DownloadSigner } from "./media/download-token.ts";
 import type { MediaMtxClient } from "./mediamtx/client.ts";
 import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
 import type { PathReconciler } from "./mediamtx/path-reconciler.ts";
@@ -23,6 +24,8 @@ export interface AgentServices {
   /** Undefined when discovery.usb.enabled is false. */
   discovery: UsbDiscovery | undefined;
   notifier: Notifier;
+  /** Signs and checks the ?token= of download URLs. */
+  downloads: DownloadSigner;
   mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor; reconciler: PathReconciler };
   /** Epoch ms when the agent started. */
   startedAt: number;

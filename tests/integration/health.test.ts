@@ -194,6 +194,12 @@ describe("rpc.discover", () => {
         "get_streams",
         "get_stream_url",
         "get_stream_status",
+        "list_recordings",
+        "list_snapshots",
+        "get_recording_info",
+        "get_snapshot_info",
+        "delete_recording",
+        "delete_snapshot",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

@@ -19,10 +19,17 @@ function setup(extra: ReturnType<typeof defineMethod>[]) {
     maxFrameBytes: 1 << 20,
     maxBatch: 10,
   });
-  const connection = new RpcConnection("c-test", "127.0.0.1", "localhost", new RateLimiter(1000), {
-    send() {},
-    close() {},
-  });
+  const connection = new RpcConnection(
+    "c-test",
+    "127.0.0.1",
+    "localhost",
+    8002,
+    new RateLimiter(1000),
+    {
+      send() {},
+      close() {},
+    },
+  );
   const call = async (method: string, params: unknown = {}) =>
     JSON.parse(
       (await engine.handleFrame(

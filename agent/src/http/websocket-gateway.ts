@@ -13,6 +13,7 @@ export interface SocketData {
   id: string;
   remoteAddress: string;
   host: string;
+  port: number;
   connection?: RpcConnection;
 }
 
@@ -63,6 +64,7 @@ export class WebSocketGateway {
       id: `c-${++this.sequence}`,
       remoteAddress: server.requestIP(request)?.address ?? "unknown",
       host: new URL(request.url).hostname,
+      port: Number(new URL(request.url).port) || this.config.server.port,
     };
     if (!server.upgrade(request, { data }))
       return new Response("upgrade failed\n", { status: 400 });
@@ -78,6 +80,7 @@ export class WebSocketGateway {
           ws.data.id,
           ws.data.remoteAddress,
           ws.data.host,
+          ws.data.port,
           new RateLimiter(this.config.limits.requests_per_minute),
           {
             send: (text) => this.deliver(ws, connection, text),

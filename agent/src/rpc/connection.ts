@@ -19,6 +19,8 @@ export class RpcConnection {
     readonly remoteAddress: string,
     /** The host name or address the client used to reach us (from Host): goes into stream URLs. */
     readonly host: string,
+    /** The port the client connected to: download URLs point back at it. */
+    readonly port: number,
     readonly limiter: RateLimiter,
     private readonly transport: Transport,
   ) {}

@@ -1,6 +1,7 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
 import { authenticate } from "./authenticate.ts";
+import { recordingFileMethods, snapshotFileMethods } from "./files.ts";
 import { getCameraCapabilities } from "./get-camera-capabilities.ts";
 import { getCameraList } from "./get-camera-list.ts";
 import { getCameraStatus } from "./get-camera-status.ts";
@@ -29,6 +30,8 @@ const listed: readonly RpcMethod[] = [
   getStreams,
   getStreamUrl,
   getStreamStatus,
+  ...recordingFileMethods,
+  ...snapshotFileMethods,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];

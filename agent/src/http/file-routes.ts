@@ -1,0 +1,62 @@
+import { extname } from "node:path";
+import { Hono } from "hono";
+import { CONTENT_TYPES, directoryFor, FILENAME, type FileKind, mediaFile } from "../media/files.ts";
+import type { AgentServices } from "../services.ts";
+
+const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
+
+/**
+ * /files/{recordings,snapshots}/{name} (contract §10, D6): a signed ?token=, a bearer JWT or
+ * API key, or X-API-Key; checked before the file is looked up, so names can't be probed.
+ * Ranges for seeking in videos; always an attachment.
+ */
+export function fileRoutes(services: AgentServices): Hono {
+  const app = new Hono();
+  app.get("/files/:kind/:name", async (c) => {
+    const kind = c.req.param("kind") as FileKind;
+    const name = c.req.param("name");
+    if (!KINDS.includes(kind)) return c.text("not found\n", 404);
+    if (!FILENAME.test(name)) return c.text("bad file name\n", 400);
+    const token = c.req.query("token");
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const credential = bearer ?? c.req.header("x-api-key");
+    const allowed =
+      token !== undefined
+        ? services.downloads.verify(kind, name, token)
+        : credential !== undefined && (await services.authenticator.authenticate(credential)).ok;
+    if (!allowed) return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
+    const file = await mediaFile(directoryFor(services.config, kind), kind, name);
+    if (!file) return c.text("not found\n", 404);
+
+    const headers: Record<string, string> = {
+      "Content-Type": CONTENT_TYPES[extname(name).toLowerCase()] ?? "application/octet-stream",
+      "Content-Disposition": `attachment; filename="${name}"`,
+      "Accept-Ranges": "bytes",
+      "Cache-Control": "private, no-store",
+    };
+    const range = c.req.header("range");
+    if (range === undefined) return new Response(Bun.file(file.path), { headers });
+    const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    const start = match?.[1]
+      ? Number(match[1])
+      : match?.[2]
+        ? Math.max(0, file.size - Number(match[2]))
+        : Number.NaN;
+    const end = match?.[1] && match[2] ? Math.min(Number(match[2]), file.size - 1) : file.size - 1;
+    if (!match || Number.isNaN(start) || start > end || start >= file.size) {
+      return new Response(null, {
+        status: 416,
+        headers: { "Content-Range": `bytes */${file.size}` },
+      });
+    }
+    return new Response(Bun.file(file.path).slice(start, end + 1), {
+      status: 206,
+      headers: {
+        ...headers,
+        "Content-Range": `bytes ${start}-${end}/${file.size}`,
+        "Content-Length": String(end - start + 1),
+      },
+    });
+  });
+  return app;
+}
