@@ -15,6 +15,7 @@ import { listen } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { DownloadSigner } from "./media/download-token.ts";
+import { Retention } from "./media/retention.ts";
 import { MediaMtxClient } from "./mediamtx/client.ts";
 import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
 import { resolveEncoder } from "./mediamtx/encoder.ts";
@@ -122,6 +123,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     log,
   );
 
+  const retention = new Retention(db, config, log);
+
   const stats = new RpcStats();
   // Late-bound: the engine and gateway need the services these closures report on.
   let engine: RpcEngine | undefined;
@@ -143,6 +146,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     mediamtx: { client: mediamtxClient, monitor: mediamtx, reconciler },
     notifier: new Notifier(() => gateway?.sessions() ?? []),
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
+    retention,
     startedAt,
     activeTasks,
   };
@@ -189,6 +193,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     ?.start()
     .catch((error: unknown) => log.error({ err: error }, "USB discovery failed to start"));
   mediamtx.start();
+  retention.start();
   log.info(
     {
       listen: `${hostPort(config.server.host, listeners.main.port)}${config.server.websocket_path}`,
@@ -224,6 +229,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         listeners.main.stop(false);
         discovery?.stop();
         mediamtx.stop();
+        retention.stop();
         await activeGateway.shutdown(config.server.shutdown_timeout);
         listeners.main.stop(true);
         listeners.health?.stop(true);

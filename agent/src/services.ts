@@ -5,6 +5,7 @@ import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
+import type { Retention } from "./media/retention.ts";
 import type { MediaMtxClient } from "./mediamtx/client.ts";
 import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
 import type { PathReconciler } from "./mediamtx/path-reconciler.ts";
@@ -26,6 +27,7 @@ export interface AgentServices {
   notifier: Notifier;
   /** Signs and checks the ?token= of download URLs. */
   downloads: DownloadSigner;
+  retention: Retention;
   mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor; reconciler: PathReconciler };
   /** Epoch ms when the agent started. */
   startedAt: number;

@@ -200,6 +200,9 @@ describe("rpc.discover", () => {
         "get_snapshot_info",
         "delete_recording",
         "delete_snapshot",
+        "get_storage_info",
+        "set_retention_policy",
+        "cleanup_old_files",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

@@ -115,7 +115,15 @@ export const configSchema = z
     security: securitySchema.prefault({}),
     limits: limitsSchema.prefault({}),
     state: z.strictObject({ dir: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
-    storage: z.strictObject({ root: absolutePath.prefault("/var/lib/camera-agent") }).prefault({}),
+    storage: z
+      .strictObject({
+        root: absolutePath.prefault("/var/lib/camera-agent"),
+        warn_percent: z.number().min(0).max(100).prefault(70),
+        retention_interval: duration
+          .refine((ms) => ms >= 1000, { message: "must be at least 1s" })
+          .prefault("1h"),
+      })
+      .prefault({}),
     discovery: z.strictObject({ usb: usbDiscoverySchema.prefault({}) }).prefault({}),
     mediamtx: mediamtxSchema
       .refine((m) => (m.api_user === undefined) === (m.api_password === undefined), {

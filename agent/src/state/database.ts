@@ -13,6 +13,7 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL,
      last_seen TEXT
    )`,
+  "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
 
 /** The agent's SQLite database (WAL, full sync: an id must survive a power cut). */

@@ -11,6 +11,7 @@ import { getStatus } from "./get-status.ts";
 import { getSystemStatus } from "./get-system-status.ts";
 import { ping } from "./ping.ts";
 import { discoverMethod } from "./rpc-discover.ts";
+import { cleanupOldFiles, getStorageInfo, setRetentionPolicy } from "./storage.ts";
 import { getStreamStatus, getStreams, getStreamUrl } from "./streams.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./subscribe-events.ts";
 
@@ -32,6 +33,9 @@ const listed: readonly RpcMethod[] = [
   getStreamStatus,
   ...recordingFileMethods,
   ...snapshotFileMethods,
+  getStorageInfo,
+  setRetentionPolicy,
+  cleanupOldFiles,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];
