@@ -15,6 +15,8 @@ import { listen } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { DownloadSigner } from "./media/download-token.ts";
+import { Recorder } from "./media/recorder.ts";
+import { publishRecordingChange, recordingStem } from "./media/recording-events.ts";
 import { Retention } from "./media/retention.ts";
 import { MediaMtxClient } from "./mediamtx/client.ts";
 import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
@@ -102,6 +104,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     password: credentials?.password,
     timeoutMs: config.mediamtx.request_timeout,
   });
+  // Late-bound: a timed recording's end is announced through services built below.
+  let announceTimedEnd: (device: string, startedAt: number, endedAt: number) => void = () => {};
+  const recorder = new Recorder(db, log, (recording, endedAt) =>
+    announceTimedEnd(recording.device, recording.startedAt, endedAt),
+  );
   const reconciler = new PathReconciler(
     mediamtxClient,
     cameras,
@@ -113,6 +120,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         user: credentials?.user ?? "",
         password: credentials?.password ?? "",
       },
+      recording: (cameraId) => recorder.active(cameraId) !== undefined,
     },
     log,
   );
@@ -147,6 +155,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     notifier: new Notifier(() => gateway?.sessions() ?? []),
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     retention,
+    recorder,
     startedAt,
     activeTasks,
   };
@@ -192,6 +201,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   discovery
     ?.start()
     .catch((error: unknown) => log.error({ err: error }, "USB discovery failed to start"));
+  announceTimedEnd = (device, startedAt, endedAt) => {
+    void mediamtx.reconcile();
+    publishRecordingChange(services.notifier, "STOPPED", {
+      device,
+      filename: recordingStem(device, startedAt),
+      duration: Math.round((endedAt - startedAt) / 1000),
+    });
+  };
+  recorder.resume();
   mediamtx.start();
   retention.start();
   log.info(
@@ -230,6 +248,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         discovery?.stop();
         mediamtx.stop();
         retention.stop();
+        recorder.stopTimers();
         await activeGateway.shutdown(config.server.shutdown_timeout);
         listeners.main.stop(true);
         listeners.health?.stop(true);

@@ -5,6 +5,7 @@ import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
+import type { Recorder } from "./media/recorder.ts";
 import type { Retention } from "./media/retention.ts";
 import type { MediaMtxClient } from "./mediamtx/client.ts";
 import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
@@ -28,6 +29,7 @@ export interface AgentServices {
   /** Signs and checks the ?token= of download URLs. */
   downloads: DownloadSigner;
   retention: Retention;
+  recorder: Recorder;
   mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor; reconciler: PathReconciler };
   /** Epoch ms when the agent started. */
   startedAt: number;

@@ -203,6 +203,8 @@ describe("rpc.discover", () => {
         "get_storage_info",
         "set_retention_policy",
         "cleanup_old_files",
+        "start_recording",
+        "stop_recording",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

@@ -22,7 +22,12 @@ export class PathReconciler {
   constructor(
     private readonly client: MediaMtxClient,
     private readonly cameras: CameraRegistry,
-    private readonly options: { mode: "on_demand" | "on_init"; publish: PublishOptions },
+    private readonly options: {
+      mode: "on_demand" | "on_init";
+      publish: PublishOptions;
+      /** Whether MediaMTX's recorder should write this camera's stream now. */
+      recording: (cameraId: string) => boolean;
+    },
     private readonly log: Logger,
   ) {}
 
@@ -51,6 +56,8 @@ export class PathReconciler {
         runOnDemandRestart: onDemand,
         runOnInit: onDemand ? "" : command,
         runOnInitRestart: !onDemand,
+        record: this.options.recording(camera.id),
+        recordFormat: "fmp4",
       });
     }
     return paths;

@@ -14,6 +14,12 @@ const MIGRATIONS = [
      last_seen TEXT
    )`,
   "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  `CREATE TABLE active_recordings (
+     device TEXT PRIMARY KEY,
+     started_at INTEGER NOT NULL,
+     stop_at INTEGER,
+     format TEXT NOT NULL
+   )`,
 ];
 
 /** The agent's SQLite database (WAL, full sync: an id must survive a power cut). */

@@ -10,6 +10,7 @@ import { getServerInfo } from "./get-server-info.ts";
 import { getStatus } from "./get-status.ts";
 import { getSystemStatus } from "./get-system-status.ts";
 import { ping } from "./ping.ts";
+import { startRecording, stopRecording } from "./recording.ts";
 import { discoverMethod } from "./rpc-discover.ts";
 import { cleanupOldFiles, getStorageInfo, setRetentionPolicy } from "./storage.ts";
 import { getStreamStatus, getStreams, getStreamUrl } from "./streams.ts";
@@ -36,6 +37,8 @@ const listed: readonly RpcMethod[] = [
   getStorageInfo,
   setRetentionPolicy,
   cleanupOldFiles,
+  startRecording,
+  stopRecording,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];

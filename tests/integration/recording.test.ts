@@ -1,0 +1,158 @@
+// Recording through MediaMTX's recorder: the agent decides, persists and re-applies `record`.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eventually } from "../support/eventually.ts";
+import { FakeV4l } from "../support/fake-v4l.ts";
+import { RpcClient } from "../support/rpc-client.ts";
+import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function world(): FakeV4l {
+  const dir = mkdtempSync(join(tmpdir(), "camera-agent-rec-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const v4l = new FakeV4l(dir);
+  v4l.plug({
+    node: "video0",
+    port: "1-1",
+    serial: "REC",
+    probe: { fixture: "uvc-mjpeg-yuyv.txt" },
+  });
+  return v4l;
+}
+
+async function agentIn(v4l: FakeV4l): Promise<{ agent: TestAgent; operator: RpcClient }> {
+  const agent = await startTestAgent({
+    state: { dir: join(v4l.dir, "state") },
+    discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
+  });
+  const operator = await RpcClient.connect(agent.wsUrl);
+  cleanups.push(async () => {
+    await operator.close();
+    await agent.stop();
+  });
+  await operator.authenticate(agent.token("operator"));
+  await eventually(() => agent.mediamtx.pathConfigs().has("camera0"));
+  return { agent, operator };
+}
+
+const recordFlag = (agent: TestAgent) => agent.mediamtx.pathConfigs().get("camera0")?.record;
+
+describe("recording", () => {
+  test("start sets MediaMTX's record flag and tells every session; stop clears it; both refuse the wrong state", async () => {
+    const { agent, operator } = await agentIn(world());
+    const started = (await operator.result("start_recording", { device: "camera0" })) as Record<
+      string,
+      string
+    >;
+    expect(started).toEqual({
+      device: "camera0",
+      filename: expect.stringMatching(/^camera0_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/),
+      status: "RECORDING",
+      start_time: expect.stringMatching(/Z$/),
+      format: "fmp4",
+    });
+    expect(recordFlag(agent)).toBe(true);
+    const seen: unknown[] = [];
+    const update = await eventually(() => {
+      seen.push(...operator.drainInbox());
+      return seen.find(
+        (message) => (message as { method?: string }).method === "recording_status_update",
+      );
+    });
+    expect(update).toEqual({
+      jsonrpc: "2.0",
+      method: "recording_status_update",
+      params: { device: "camera0", filename: started.filename, duration: 0, status: "RECORDING" },
+    });
+    const again = await operator.call("start_recording", { device: "camera0" });
+    expect(again.error).toEqual(
+      expect.objectContaining({
+        code: -32020,
+        data: expect.objectContaining({ state: "RECORDING" }),
+      }),
+    );
+
+    const stopped = (await operator.result("stop_recording", { device: "camera0" })) as Record<
+      string,
+      unknown
+    >;
+    expect(stopped).toEqual(
+      expect.objectContaining({
+        device: "camera0",
+        status: "STOPPED",
+        format: "fmp4",
+        duration: expect.any(Number),
+        file_size: 0,
+      }),
+    );
+    expect(recordFlag(agent)).toBe(false);
+    expect((await operator.call("stop_recording", { device: "camera0" })).error?.code).toBe(-32020);
+  });
+
+  test("a timed recording stops by itself", async () => {
+    const { agent, operator } = await agentIn(world());
+    await operator.result("start_recording", { device: "camera0", duration: 1 });
+    expect(recordFlag(agent)).toBe(true);
+    await eventually(() => recordFlag(agent) === false);
+    const messages: Array<{ method?: string; params?: { status: string } }> = [];
+    await eventually(() => {
+      messages.push(...(operator.drainInbox() as typeof messages));
+      return messages.some(
+        (message) =>
+          message.method === "recording_status_update" && message.params?.status === "STOPPED",
+      );
+    });
+    expect((await operator.call("stop_recording", { device: "camera0" })).error?.code).toBe(-32020);
+  });
+
+  test("a recording survives a MediaMTX restart and an agent restart", async () => {
+    const v4l = world();
+    const first = await agentIn(v4l);
+    await first.operator.result("start_recording", { device: "camera0", duration: 3600 });
+    first.agent.mediamtx.restart();
+    await eventually(() => recordFlag(first.agent) === true);
+    await first.operator.close();
+    await first.agent.stop();
+    cleanups.length = 1;
+    const second = await agentIn(v4l);
+    await eventually(() => recordFlag(second.agent) === true);
+    expect(await second.operator.result("stop_recording", { device: "camera0" })).toEqual(
+      expect.objectContaining({ status: "STOPPED" }),
+    );
+  });
+
+  test("bad requests: viewer role, mkv, bad durations, unknown or disconnected camera", async () => {
+    const v4l = world();
+    const { agent, operator } = await agentIn(v4l);
+    const viewer = await RpcClient.connect(agent.wsUrl);
+    cleanups.push(async () => void (await viewer.close()));
+    await viewer.authenticate(agent.token("viewer"));
+    expect((await viewer.call("start_recording", { device: "camera0" })).error?.code).toBe(-32002);
+    expect(
+      (await operator.call("start_recording", { device: "camera0", format: "mkv" })).error?.code,
+    ).toBe(-32030);
+    for (const duration of ["invalid_duration", 0, 86_401, 1.5]) {
+      expect(
+        (await operator.call("start_recording", { device: "camera0", duration })).error?.code,
+      ).toBe(-32602);
+    }
+    expect((await operator.call("start_recording", { device: "camera5" })).error?.code).toBe(
+      -32010,
+    );
+    v4l.unplug("video0");
+    await agent.agent.services.discovery?.reconcile();
+    const disconnected = await operator.call("start_recording", { device: "camera0" });
+    expect(disconnected.error).toEqual(
+      expect.objectContaining({
+        code: -32020,
+        data: expect.objectContaining({ state: "DISCONNECTED" }),
+      }),
+    );
+  });
+});
