@@ -14,11 +14,19 @@ declare -A package_of=(
   [curl]=curl
   [setpriv]=util-linux
   [openssl]=openssl
+  [ffmpeg]=ffmpeg
+  [ffprobe]=ffmpeg
 )
+
+# GStreamer's RTSP server (the tests' real RTSP source) for the system python3.
+if ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' >/dev/null 2>&1; then
+  package_of[__gst_rtsp__]="python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly"
+fi
 
 missing=()
 for command in "${!package_of[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${package_of[$command]}")
+  # shellcheck disable=SC2206 # some entries name several packages
+  command -v "$command" >/dev/null 2>&1 || missing+=(${package_of[$command]})
 done
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "system packages: all present"

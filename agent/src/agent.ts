@@ -24,6 +24,7 @@ import { resolveEncoder } from "./mediamtx/encoder.ts";
 import { MediaMtxMonitor } from "./mediamtx/monitor.ts";
 import { PathReconciler } from "./mediamtx/path-reconciler.ts";
 import { authorizeMediaRequest } from "./mediamtx/reader-auth.ts";
+import { rtspReadUrl } from "./mediamtx/rtsp-read-url.ts";
 import { AgentMetrics } from "./metrics/agent-metrics.ts";
 import { Notifier } from "./notifications/notifier.ts";
 import { RpcEngine } from "./rpc/engine.ts";
@@ -151,7 +152,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     cpu: new CpuSampler(),
     cameras,
     discovery,
-    mediamtx: { client: mediamtxClient, monitor: mediamtx, reconciler },
+    mediamtx: {
+      client: mediamtxClient,
+      monitor: mediamtx,
+      reconciler,
+      readUrl: (cameraId) => rtspReadUrl(config, mediamtxClient, credentials, cameraId),
+    },
     notifier: new Notifier(() => gateway?.sessions() ?? []),
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     retention,

@@ -30,7 +30,13 @@ export interface AgentServices {
   downloads: DownloadSigner;
   retention: Retention;
   recorder: Recorder;
-  mediamtx: { client: MediaMtxClient; monitor: MediaMtxMonitor; reconciler: PathReconciler };
+  mediamtx: {
+    client: MediaMtxClient;
+    monitor: MediaMtxMonitor;
+    reconciler: PathReconciler;
+    /** rtsp://… to read a camera's path as the agent (snapshots). */
+    readUrl(cameraId: string): Promise<string>;
+  };
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

@@ -205,6 +205,7 @@ describe("rpc.discover", () => {
         "cleanup_old_files",
         "start_recording",
         "stop_recording",
+        "take_snapshot",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

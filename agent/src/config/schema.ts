@@ -87,12 +87,24 @@ const mediamtxSchema = z.strictObject({
     .prefault("http://127.0.0.1:9997"),
   api_user: z.string().min(1).optional(),
   api_password: z.string().min(1).optional(),
+  /** Where the agent reads streams (snapshots); empty: from MediaMTX's rtspAddress. */
+  rtsp_url: z
+    .string()
+    .regex(/^(rtsp:\/\/[^/]+)?$/, {
+      message: 'expected a base URL such as "rtsp://127.0.0.1:8554"',
+    })
+    .prefault(""),
   health_interval: duration
     .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
     .prefault("5s"),
   request_timeout: duration
     .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
     .prefault("3s"),
+});
+
+const snapshotsSchema = z.strictObject({
+  timeout: duration.refine((ms) => ms >= 1000, { message: "must be at least 1s" }).prefault("15s"),
+  jpeg_quality: z.number().int().min(1).max(100).prefault(85),
 });
 
 const streamsSchema = z.strictObject({
@@ -132,6 +144,7 @@ export const configSchema = z
       })
       .prefault({}),
     streams: streamsSchema.prefault({}),
+    snapshots: snapshotsSchema.prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).prefault("info") }).prefault({}),
   })
   .transform((config) => ({

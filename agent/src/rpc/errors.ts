@@ -133,6 +133,13 @@ export const rpcErrors = {
       resource,
       id,
     }),
+  invalidState: (state: string, details: string) =>
+    error(ERROR_CODES.invalidState, {
+      reason: "invalid_state",
+      details,
+      suggestion: "check the camera's state and retry",
+      state,
+    }),
   dependencyFailed: (dependency: string, detail: string) =>
     error(ERROR_CODES.dependency, {
       reason: "dependency_failed",

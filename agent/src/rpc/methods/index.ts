@@ -15,6 +15,7 @@ import { discoverMethod } from "./rpc-discover.ts";
 import { cleanupOldFiles, getStorageInfo, setRetentionPolicy } from "./storage.ts";
 import { getStreamStatus, getStreams, getStreamUrl } from "./streams.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./subscribe-events.ts";
+import { takeSnapshotMethod } from "./take-snapshot.ts";
 
 const listed: readonly RpcMethod[] = [
   ping,
@@ -39,6 +40,7 @@ const listed: readonly RpcMethod[] = [
   cleanupOldFiles,
   startRecording,
   stopRecording,
+  takeSnapshotMethod,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];

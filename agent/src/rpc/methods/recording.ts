@@ -7,14 +7,6 @@ import { defineMethod } from "../method.ts";
 import { deviceId } from "../params.ts";
 import { cameraOr404 } from "./camera-lookup.ts";
 
-const invalidState = (state: string, details: string) =>
-  new RpcError(ERROR_CODES.invalidState, {
-    reason: "invalid_state",
-    details,
-    suggestion: "check the camera's state and retry",
-    state,
-  });
-
 export const startRecording = defineMethod({
   name: "start_recording",
   role: "operator",
@@ -36,9 +28,9 @@ export const startRecording = defineMethod({
       });
     }
     if (camera.status !== "CONNECTED")
-      throw invalidState(camera.status, "the camera is not connected");
+      throw rpcErrors.invalidState(camera.status, "the camera is not connected");
     if (services.recorder.active(camera.id))
-      throw invalidState("RECORDING", "the camera is already recording");
+      throw rpcErrors.invalidState("RECORDING", "the camera is already recording");
     const { monitor } = services.mediamtx;
     if (!monitor.available) {
       throw rpcErrors.dependencyFailed(
@@ -76,7 +68,7 @@ export const stopRecording = defineMethod({
   async handler({ device }, { services }) {
     const camera = cameraOr404(services, device);
     const ended = services.recorder.stop(camera.id);
-    if (!ended) throw invalidState("STOPPED", "the camera is not recording");
+    if (!ended) throw rpcErrors.invalidState("STOPPED", "the camera is not recording");
     await services.mediamtx.monitor.reconcile();
     const { recording, endedAt } = ended;
     // The newest segment of this camera written since the recording started, if MediaMTX wrote one.
