@@ -12,6 +12,9 @@ const duration = z
   .transform((text) => parseDuration(text) ?? 0);
 
 /** 0 = any free port for the API (tests), = off for the health listener. */
+const durationAtLeast = (ms: number, text: string) =>
+  duration.refine((value) => value >= ms, { message: `must be at least ${text}` });
+
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 const absolutePath = z.string().startsWith("/", { message: "expected an absolute path" });
@@ -68,12 +71,8 @@ const limitsSchema = z.strictObject({
 const usbDiscoverySchema = z.strictObject({
   enabled: z.boolean().prefault(true),
   mode: z.enum(["hybrid", "event", "poll"]).prefault("hybrid"),
-  poll_interval: duration
-    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
-    .prefault("5s"),
-  probe_timeout: duration
-    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
-    .prefault("5s"),
+  poll_interval: durationAtLeast(100, "100ms").prefault("5s"),
+  probe_timeout: durationAtLeast(100, "100ms").prefault("5s"),
   sysfs_root: absolutePath.prefault("/sys"),
   dev_root: absolutePath.prefault("/dev"),
   udevadm: z.string().min(1).prefault("udevadm"),
@@ -94,16 +93,12 @@ const mediamtxSchema = z.strictObject({
       message: 'expected a base URL such as "rtsp://127.0.0.1:8554"',
     })
     .prefault(""),
-  health_interval: duration
-    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
-    .prefault("5s"),
-  request_timeout: duration
-    .refine((ms) => ms >= 100, { message: "must be at least 100ms" })
-    .prefault("3s"),
+  health_interval: durationAtLeast(100, "100ms").prefault("5s"),
+  request_timeout: durationAtLeast(100, "100ms").prefault("3s"),
 });
 
 const snapshotsSchema = z.strictObject({
-  timeout: duration.refine((ms) => ms >= 1000, { message: "must be at least 1s" }).prefault("15s"),
+  timeout: durationAtLeast(1000, "1s").prefault("15s"),
   jpeg_quality: z.number().int().min(1).max(100).prefault(85),
 });
 
@@ -131,9 +126,7 @@ export const configSchema = z
       .strictObject({
         root: absolutePath.prefault("/var/lib/camera-agent"),
         warn_percent: z.number().min(0).max(100).prefault(70),
-        retention_interval: duration
-          .refine((ms) => ms >= 1000, { message: "must be at least 1s" })
-          .prefault("1h"),
+        retention_interval: durationAtLeast(1000, "1s").prefault("1h"),
       })
       .prefault({}),
     discovery: z.strictObject({ usb: usbDiscoverySchema.prefault({}) }).prefault({}),

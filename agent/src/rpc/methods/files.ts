@@ -25,6 +25,8 @@ const page = z.object({
 /** list_<kind>, get_<one>_info, delete_<one> for one kind of media file. */
 function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[] {
   const directory = (services: AgentServices) => directoryFor(services.config, kind);
+  const link = (services: AgentServices, client: { host: string; port: number }, name: string) =>
+    downloadUrl(services.config, services.downloads, client, kind, name);
   const find = async (services: AgentServices, name: string) => {
     const file = await mediaFile(directory(services), kind, name);
     if (!file) throw rpcErrors.notFound(one, name);
@@ -43,13 +45,7 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
             filename: file.name,
             file_size: file.size,
             modified_time: isoUtc(file.modified),
-            download_url: downloadUrl(
-              services.config,
-              services.downloads,
-              connection,
-              kind,
-              file.name,
-            ),
+            download_url: link(services, connection, file.name),
           })),
           total,
           limit,
@@ -73,13 +69,7 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
             : {}),
           created_time: isoUtc(file.created),
           modified_time: isoUtc(file.modified),
-          download_url: downloadUrl(
-            services.config,
-            services.downloads,
-            connection,
-            kind,
-            file.name,
-          ),
+          download_url: link(services, connection, file.name),
           format: extname(file.name).slice(1),
           device: /^(camera\d+)_/.exec(file.name)?.[1] ?? null,
         };
