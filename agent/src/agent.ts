@@ -18,6 +18,7 @@ import { DownloadSigner } from "./media/download-token.ts";
 import { Recorder } from "./media/recorder.ts";
 import { publishRecordingChange, recordingStem } from "./media/recording-events.ts";
 import { Retention } from "./media/retention.ts";
+import { StorageGuard } from "./media/storage-guard.ts";
 import { MediaMtxClient } from "./mediamtx/client.ts";
 import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
 import { resolveEncoder } from "./mediamtx/encoder.ts";
@@ -106,7 +107,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     timeoutMs: config.mediamtx.request_timeout,
   });
   // Late-bound: a timed recording's end is announced through services built below.
-  let announceTimedEnd: (device: string, startedAt: number, endedAt: number) => void = () => {};
+  let announceTimedEnd: (
+    device: string,
+    startedAt: number,
+    endedAt: number,
+    reason?: string,
+  ) => void = () => {};
   const recorder = new Recorder(db, log, (recording, endedAt) =>
     announceTimedEnd(recording.device, recording.startedAt, endedAt),
   );
@@ -162,6 +168,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     retention,
     recorder,
+    storageGuard: new StorageGuard(
+      config,
+      recorder,
+      (recording, endedAt) =>
+        announceTimedEnd(recording.device, recording.startedAt, endedAt, "storage_full"),
+      log,
+    ),
     startedAt,
     activeTasks,
   };
@@ -207,15 +220,17 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   discovery
     ?.start()
     .catch((error: unknown) => log.error({ err: error }, "USB discovery failed to start"));
-  announceTimedEnd = (device, startedAt, endedAt) => {
+  announceTimedEnd = (device, startedAt, endedAt, reason) => {
     void mediamtx.reconcile();
     publishRecordingChange(services.notifier, "STOPPED", {
       device,
       filename: recordingStem(device, startedAt),
       duration: Math.round((endedAt - startedAt) / 1000),
+      ...(reason ? { reason } : {}),
     });
   };
   recorder.resume();
+  services.storageGuard.start();
   mediamtx.start();
   retention.start();
   log.info(
@@ -255,6 +270,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         mediamtx.stop();
         retention.stop();
         recorder.stopTimers();
+        services.storageGuard.stop();
         await activeGateway.shutdown(config.server.shutdown_timeout);
         listeners.main.stop(true);
         listeners.health?.stop(true);

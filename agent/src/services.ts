@@ -7,6 +7,7 @@ import type { Logger } from "./log/logger.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
 import type { Recorder } from "./media/recorder.ts";
 import type { Retention } from "./media/retention.ts";
+import type { StorageGuard } from "./media/storage-guard.ts";
 import type { MediaMtxClient } from "./mediamtx/client.ts";
 import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
 import type { PathReconciler } from "./mediamtx/path-reconciler.ts";
@@ -30,6 +31,7 @@ export interface AgentServices {
   downloads: DownloadSigner;
   retention: Retention;
   recorder: Recorder;
+  storageGuard: StorageGuard;
   mediamtx: {
     client: MediaMtxClient;
     monitor: MediaMtxMonitor;

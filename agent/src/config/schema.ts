@@ -126,6 +126,8 @@ export const configSchema = z
       .strictObject({
         root: absolutePath.prefault("/var/lib/camera-agent"),
         warn_percent: z.number().min(0).max(100).prefault(70),
+        block_percent: z.number().min(0).max(100).prefault(90),
+        guard_interval: durationAtLeast(100, "100ms").prefault("30s"),
         retention_interval: durationAtLeast(1000, "1s").prefault("1h"),
       })
       .prefault({}),

@@ -4,13 +4,14 @@ import type { Notifier } from "../notifications/notifier.ts";
 export function publishRecordingChange(
   notifier: Notifier,
   status: "RECORDING" | "STOPPED",
-  event: { device: string; filename: string; duration: number },
+  event: { device: string; filename: string; duration: number; reason?: string },
 ): void {
   notifier.broadcast("recording_status_update", { ...event, status });
   notifier.publish(status === "RECORDING" ? "recording.start" : "recording.stop", {
     ...event,
     status,
   });
+  if (event.reason) notifier.publish("recording.error", { ...event, status });
 }
 
 /** The name MediaMTX's flat recordPath gives a recording's first segment, to the second. */

@@ -140,6 +140,14 @@ export const rpcErrors = {
       suggestion: "check the camera's state and retry",
       state,
     }),
+  storageFull: (usedPercent: number) =>
+    error(ERROR_CODES.invalidState, {
+      reason: "storage_full",
+      details: `the storage volume is ${usedPercent.toFixed(1)}% full`,
+      suggestion: "free space (delete files, tighten the retention policy) and retry",
+      state: "STORAGE_FULL",
+      used_percent: Math.round(usedPercent * 10) / 10,
+    }),
   dependencyFailed: (dependency: string, detail: string) =>
     error(ERROR_CODES.dependency, {
       reason: "dependency_failed",

@@ -31,6 +31,7 @@ export const startRecording = defineMethod({
       throw rpcErrors.invalidState(camera.status, "the camera is not connected");
     if (services.recorder.active(camera.id))
       throw rpcErrors.invalidState("RECORDING", "the camera is already recording");
+    await services.storageGuard.assertRoom();
     const { monitor } = services.mediamtx;
     if (!monitor.available) {
       throw rpcErrors.dependencyFailed(

@@ -31,6 +31,7 @@ export const takeSnapshotMethod = defineMethod({
     const camera = cameraOr404(services, device);
     if (camera.status !== "CONNECTED")
       throw rpcErrors.invalidState(camera.status, "the camera is not connected");
+    await services.storageGuard.assertRoom();
     const { monitor } = services.mediamtx;
     if (!monitor.available)
       throw rpcErrors.dependencyFailed(
