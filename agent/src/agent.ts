@@ -116,6 +116,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const recorder = new Recorder(db, log, (recording, endedAt) =>
     announceTimedEnd(recording.device, recording.startedAt, endedAt),
   );
+  // Cameras start_streaming keeps always-on, until stop_streaming (in memory: a restart
+  // returns them to streams.mode).
+  const streaming = new Map<string, number>();
   const reconciler = new PathReconciler(
     mediamtxClient,
     cameras,
@@ -128,6 +131,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         password: credentials?.password ?? "",
       },
       recording: (cameraId) => recorder.active(cameraId) !== undefined,
+      alwaysOn: streaming,
     },
     log,
   );
@@ -162,6 +166,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       client: mediamtxClient,
       monitor: mediamtx,
       reconciler,
+      streaming,
       readUrl: (cameraId) => rtspReadUrl(config, mediamtxClient, credentials, cameraId),
     },
     notifier: new Notifier(() => gateway?.sessions() ?? []),

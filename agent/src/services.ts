@@ -36,6 +36,8 @@ export interface AgentServices {
     client: MediaMtxClient;
     monitor: MediaMtxMonitor;
     reconciler: PathReconciler;
+    /** Cameras made always-on by start_streaming: id → since when (epoch ms). */
+    streaming: Map<string, number>;
     /** rtsp://… to read a camera's path as the agent (snapshots). */
     readUrl(cameraId: string): Promise<string>;
   };

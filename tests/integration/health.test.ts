@@ -206,6 +206,8 @@ describe("rpc.discover", () => {
         "start_recording",
         "stop_recording",
         "take_snapshot",
+        "start_streaming",
+        "stop_streaming",
       ].sort(),
     );
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([

@@ -109,3 +109,69 @@ describe("stream methods", () => {
     await eventually(async () => (await rpc.call("get_streams")).result !== undefined, 15_000);
   });
 });
+
+describe("start_streaming and stop_streaming", () => {
+  test("start keeps the publisher running (runOnInit) with no secrets shown; stop returns it to on demand", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "camera-agent-streaming-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const v4l = new FakeV4l(dir);
+    v4l.plug({
+      node: "video0",
+      port: "1-1",
+      serial: "ST1",
+      probe: { fixture: "uvc-mjpeg-yuyv.txt" },
+    });
+    const agent = await startTestAgent({
+      mediamtx: { api_user: "agent1", api_password: "secret-pass-1234" },
+      discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
+    });
+    cleanups.push(() => agent.stop());
+    const operator = await RpcClient.connect(agent.wsUrl);
+    cleanups.push(async () => void (await operator.close()));
+    await operator.authenticate(agent.token("operator"));
+    await eventually(() => agent.mediamtx.pathConfigs().has("camera0"));
+    const conf = () => agent.mediamtx.pathConfigs().get("camera0") ?? {};
+    expect(conf().runOnInit).toBe("");
+
+    const started = (await operator.result("start_streaming", { device: "camera0" })) as Record<
+      string,
+      string
+    >;
+    expect(started).toEqual(
+      expect.objectContaining({
+        device: "camera0",
+        stream_name: "camera0",
+        stream_url: "rtsp://127.0.0.1:8554/camera0",
+        status: "STARTED",
+        auto_close_after: "0s",
+      }),
+    );
+    expect(started.ffmpeg_command).toContain("-i camera0 ");
+    expect(started.ffmpeg_command).toContain("rtsp://***@127.0.0.1");
+    expect(started.ffmpeg_command).not.toContain("secret-pass-1234");
+    expect(started.ffmpeg_command).not.toContain(dir);
+    expect(String(conf().runOnInit)).toContain("-f v4l2");
+    expect(conf().runOnDemand).toBe("");
+
+    const stopped = (await operator.result("stop_streaming", { device: "camera0" })) as Record<
+      string,
+      unknown
+    >;
+    expect(stopped).toEqual(
+      expect.objectContaining({
+        device: "camera0",
+        status: "STOPPED",
+        stream_continues: false,
+        duration: expect.any(Number),
+      }),
+    );
+    expect(conf().runOnInit).toBe("");
+    expect(String(conf().runOnDemand)).toContain("-f v4l2");
+    expect((await operator.call("stop_streaming", { device: "camera0" })).error?.code).toBe(-32020);
+
+    const viewer = await RpcClient.connect(agent.wsUrl);
+    cleanups.push(async () => void (await viewer.close()));
+    await viewer.authenticate(agent.token("viewer"));
+    expect((await viewer.call("start_streaming", { device: "camera0" })).error?.code).toBe(-32002);
+  });
+});

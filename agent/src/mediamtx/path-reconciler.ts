@@ -27,9 +27,16 @@ export class PathReconciler {
       publish: PublishOptions;
       /** Whether MediaMTX's recorder should write this camera's stream now. */
       recording: (cameraId: string) => boolean;
+      /** Cameras start_streaming made always-on (id → since when), whatever streams.mode says. */
+      alwaysOn: ReadonlyMap<string, number>;
     },
     private readonly log: Logger,
   ) {}
+
+  /** How cameras are published (for showing the command). */
+  publishing(): PublishOptions {
+    return this.options.publish;
+  }
 
   /** Whether the camera has (or gets, at the next apply) a MediaMTX path. */
   publishes(camera: Camera): boolean {
@@ -48,7 +55,7 @@ export class PathReconciler {
         : undefined;
       if (!argv) continue;
       const command = commandLine(argv);
-      const onDemand = this.options.mode === "on_demand";
+      const onDemand = this.options.mode === "on_demand" && !this.options.alwaysOn.has(camera.id);
       paths.set(camera.id, {
         source: "publisher",
         // Both keys are always set, so switching mode clears the other one.

@@ -13,6 +13,7 @@ import { ping } from "./ping.ts";
 import { startRecording, stopRecording } from "./recording.ts";
 import { discoverMethod } from "./rpc-discover.ts";
 import { cleanupOldFiles, getStorageInfo, setRetentionPolicy } from "./storage.ts";
+import { startStreaming, stopStreaming } from "./streaming.ts";
 import { getStreamStatus, getStreams, getStreamUrl } from "./streams.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./subscribe-events.ts";
 import { takeSnapshotMethod } from "./take-snapshot.ts";
@@ -41,6 +42,8 @@ const listed: readonly RpcMethod[] = [
   startRecording,
   stopRecording,
   takeSnapshotMethod,
+  startStreaming,
+  stopStreaming,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];
