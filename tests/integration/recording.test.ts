@@ -1,6 +1,6 @@
 // Recording through MediaMTX's recorder: the agent decides, persists and re-applies `record`.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
@@ -44,6 +44,35 @@ async function agentIn(v4l: FakeV4l): Promise<{ agent: TestAgent; operator: RpcC
 const recordFlag = (agent: TestAgent) => agent.mediamtx.pathConfigs().get("camera0")?.record;
 
 describe("recording", () => {
+  test("the segment being written cannot be deleted; older ones and stopped ones can", async () => {
+    const { agent, operator } = await agentIn(world());
+    const admin = await RpcClient.connect(agent.wsUrl);
+    cleanups.push(async () => void (await admin.close()));
+    await admin.authenticate(agent.token("admin"));
+    await operator.result("start_recording", { device: "camera0" });
+    const dir = join(agent.config.storage.root, "recordings");
+    mkdirSync(dir, { recursive: true });
+    const old = "camera0_2026-01-01_00-00-00-000001.mp4";
+    const current = "camera0_2026-01-01_01-00-00-000001.mp4";
+    writeFileSync(join(dir, old), "old");
+    utimesSync(join(dir, old), 1_700_000_000, 1_700_000_000);
+    writeFileSync(join(dir, current), "being written");
+    const refused = await admin.call("delete_recording", { filename: current });
+    expect(refused.error).toEqual(
+      expect.objectContaining({
+        code: -32020,
+        data: expect.objectContaining({ state: "RECORDING" }),
+      }),
+    );
+    expect((await admin.result("delete_recording", { filename: old })) as object).toEqual(
+      expect.objectContaining({ deleted: true }),
+    );
+    await operator.result("stop_recording", { device: "camera0" });
+    expect((await admin.result("delete_recording", { filename: current })) as object).toEqual(
+      expect.objectContaining({ deleted: true }),
+    );
+  });
+
   test("start sets MediaMTX's record flag and tells every session; stop clears it; both refuse the wrong state", async () => {
     const { agent, operator } = await agentIn(world());
     const started = (await operator.result("start_recording", { device: "camera0" })) as Record<

@@ -82,12 +82,31 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
       params: z.object({ filename }),
       handler: async ({ filename: name }, { services }) => {
         const file = await find(services, name);
+        if (kind === "recordings" && (await beingWritten(services, file.name))) {
+          throw rpcErrors.invalidState(
+            "RECORDING",
+            "this is the segment the camera is recording into now",
+          );
+        }
         await deleteMediaFile(file);
         services.log.info({ file: `${kind}/${file.name}` }, `${one} deleted`);
         return { filename: file.name, deleted: true, message: `${one} deleted` };
       },
     }),
   ];
+}
+
+/** The newest segment of a camera that is recording right now is still being written. */
+async function beingWritten(services: AgentServices, name: string): Promise<boolean> {
+  const device = /^(camera\d+)_/.exec(name)?.[1];
+  if (!device || !services.recorder.active(device)) return false;
+  const { files } = await listMediaFiles(
+    directoryFor(services.config, "recordings"),
+    "recordings",
+    1000,
+    0,
+  );
+  return files.find((file) => file.name.startsWith(`${device}_`))?.name === name;
 }
 
 export const recordingFileMethods = fileMethods("recordings", "recording");
