@@ -129,6 +129,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
         user: credentials?.user ?? "",
         password: credentials?.password ?? "",
+        preferences: config.cameras,
       },
       recording: (cameraId) => recorder.active(cameraId) !== undefined,
       alwaysOn: streaming,
@@ -151,7 +152,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const connections = () => gateway?.size ?? 0;
   const inFlight = () => engine?.inFlight ?? 0;
   const activeTasks = () => connections() + inFlight();
-  const metrics = new AgentMetrics({ build: buildInfo, startedAt, connections, inFlight });
+  const metrics = new AgentMetrics({
+    build: buildInfo,
+    startedAt,
+    connections,
+    inFlight,
+    mediamtxUp: () => (mediamtx.available ? 1 : 0),
+  });
   const health = new HealthReporter({ stats, connections, tasks: activeTasks });
   const services: AgentServices = {
     config,

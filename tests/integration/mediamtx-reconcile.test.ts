@@ -64,6 +64,8 @@ describe("MediaMTX paths follow the cameras", () => {
     v4l.event("remove", "video0");
     await eventually(() => conf(agent, "camera0") === undefined);
     expect(conf(agent, "other")).toBeDefined();
+    const metrics = await (await fetch(`${agent.httpUrl}/metrics`)).text();
+    expect(metrics).toContain("camera_agent_mediamtx_up 1");
   });
 
   test("applying twice changes nothing the second time", async () => {

@@ -49,6 +49,7 @@ describe("publishing a USB camera", () => {
     expect(chooseInput(caps("uvc-mjpeg-yuyv.txt").formats)).toEqual({
       inputFormat: "mjpeg",
       format: { pixelFormat: "MJPG", width: 1920, height: 1080, fps: [30, 24] },
+      fps: 30,
     });
     const argv =
       publishArguments(camera("uvc-mjpeg-yuyv.txt"), { ...options, encoder: "h264_v4l2m2m" }) ?? [];
@@ -64,6 +65,28 @@ describe("publishing a USB camera", () => {
       { pixelFormat: "YUYV", width: 640, height: 480, fps: [30] },
     ];
     expect(chooseInput(formats)?.format.width).toBe(640);
+  });
+
+  test("a configured size and rate win when the camera offers them; otherwise the best default", () => {
+    const formats = caps("uvc-mjpeg-yuyv.txt").formats;
+    expect(chooseInput(formats, { resolution: "1280x720", fps: 15 })).toEqual({
+      inputFormat: "mjpeg",
+      format: { pixelFormat: "MJPG", width: 1280, height: 720, fps: [30, 15] },
+      fps: 15,
+    });
+    expect(chooseInput(formats, { resolution: "1280x720", fps: 20 })?.fps).toBe(15);
+    expect(chooseInput(formats, { resolution: "999x999" })?.format.width).toBe(1920);
+    const argv =
+      publishArguments(camera("uvc-mjpeg-yuyv.txt"), {
+        ...options,
+        preferences: { camera0: { resolution: "640x480" } },
+      }) ?? [];
+    expect(argv.slice(argv.indexOf("-video_size"), argv.indexOf("-video_size") + 4)).toEqual([
+      "-video_size",
+      "640x480",
+      "-framerate",
+      "30",
+    ]);
   });
 
   test("no capabilities or no stable path: nothing to publish", () => {

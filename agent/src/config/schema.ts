@@ -140,6 +140,22 @@ export const configSchema = z
       .prefault({}),
     streams: streamsSchema.prefault({}),
     snapshots: snapshotsSchema.prefault({}),
+    cameras: z
+      .record(
+        z
+          .string()
+          .regex(/^camera[0-9]{1,6}$/, {
+            message: 'camera settings are keyed by id, e.g. "camera0"',
+          }),
+        z.strictObject({
+          resolution: z
+            .string()
+            .regex(/^\d+x\d+$/, { message: 'expected a size such as "1280x720"' })
+            .optional(),
+          fps: positiveInt.optional(),
+        }),
+      )
+      .prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).prefault("info") }).prefault({}),
   })
   .transform((config) => ({

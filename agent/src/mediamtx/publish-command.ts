@@ -2,8 +2,15 @@ import type { Camera, FrameFormat } from "../cameras/types.ts";
 
 export type Encoder = "libx264" | "h264_v4l2m2m";
 
+/** A camera's configured capture mode (cameras.<id> in the config). */
+export interface ModePreference {
+  resolution?: string;
+  fps?: number;
+}
+
 export interface PublishOptions {
   ffmpeg: string;
+  preferences?: Record<string, ModePreference>;
   encoder: Encoder;
   /** The agent's MediaMTX login: publishing is refused to anyone else. */
   user: string;
@@ -26,10 +33,10 @@ const MIN_FPS = 15;
  */
 export function publishArguments(camera: Camera, options: PublishOptions): string[] | undefined {
   const device = camera.stablePath;
-  const choice = chooseInput(camera.capabilities?.formats ?? []);
+  const choice = chooseInput(camera.capabilities?.formats ?? [], options.preferences?.[camera.id]);
   if (!device || !choice) return undefined;
   const { format, inputFormat } = choice;
-  const fps = Math.round(format.fps[0] ?? 30);
+  const fps = Math.round(choice.fps);
   const encode =
     inputFormat === "h264"
       ? ["-c:v", "copy"]
@@ -76,15 +83,22 @@ function userinfo({ user, password }: PublishOptions): string {
   return user === "" ? "" : `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
 }
 
-/** The best capture mode: the preferred input format that offers the largest frame at ≥ 15 fps. */
+/**
+ * The capture mode: the configured size (and rate) when the camera offers it, else the best
+ * default: the preferred input format's largest frame that still offers 15 fps.
+ */
 export function chooseInput(
   formats: FrameFormat[],
-): { format: FrameFormat; inputFormat: string } | undefined {
+  preference: ModePreference = {},
+): { format: FrameFormat; inputFormat: string; fps: number } | undefined {
   for (const [fourcc, inputFormat] of INPUTS) {
     const candidates = formats.filter((format) => format.pixelFormat === fourcc);
     if (candidates.length === 0) continue;
+    const sized = candidates.filter(
+      (format) => `${format.width}x${format.height}` === preference.resolution,
+    );
     const fastEnough = candidates.filter((format) => (format.fps[0] ?? 0) >= MIN_FPS);
-    const pool = fastEnough.length > 0 ? fastEnough : candidates;
+    const pool = sized.length > 0 ? sized : fastEnough.length > 0 ? fastEnough : candidates;
     const format = pool.reduce((best, next) =>
       next.width * next.height > best.width * best.height ||
       (next.width * next.height === best.width * best.height &&
@@ -92,7 +106,15 @@ export function chooseInput(
         ? next
         : best,
     );
-    return { format, inputFormat };
+    const wanted = preference.fps;
+    const fps =
+      wanted === undefined
+        ? (format.fps[0] ?? 30)
+        : (format.fps.find((rate) => Math.round(rate) === wanted) ??
+          format.fps.find((rate) => rate <= wanted) ??
+          format.fps[0] ??
+          30);
+    return { format, inputFormat, fps };
   }
   return undefined;
 }

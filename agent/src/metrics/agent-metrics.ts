@@ -12,6 +12,8 @@ export interface MetricSources {
   startedAt: number;
   connections(): number;
   inFlight(): number;
+  /** 1 while MediaMTX's API answers. */
+  mediamtxUp(): number;
 }
 
 /** The agent's /metrics: process, WebSocket and per-method RPC figures. */
@@ -59,6 +61,13 @@ export class AgentMetrics implements CallObserver {
         "camera_agent_websocket_connections",
         "Open WebSocket sessions.",
         sources.connections,
+      ),
+    );
+    r.register(
+      new Gauge(
+        "camera_agent_mediamtx_up",
+        "1 while MediaMTX's control API answers, else 0.",
+        sources.mediamtxUp,
       ),
     );
     this.rejectedConnections = r.register(
