@@ -142,11 +142,9 @@ export const configSchema = z
     snapshots: snapshotsSchema.prefault({}),
     cameras: z
       .record(
-        z
-          .string()
-          .regex(/^camera[0-9]{1,6}$/, {
-            message: 'camera settings are keyed by id, e.g. "camera0"',
-          }),
+        z.string().regex(/^camera[0-9]{1,6}$/, {
+          message: 'camera settings are keyed by id, e.g. "camera0"',
+        }),
         z.strictObject({
           resolution: z
             .string()

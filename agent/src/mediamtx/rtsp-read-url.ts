@@ -19,5 +19,5 @@ export async function rtspReadUrl(
   }
   if (!credentials) return `${base}/${cameraId}`;
   const login = `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`;
-  return base.replace("rtsp://", `rtsp://${login}`) + `/${cameraId}`;
+  return `${base.replace("rtsp://", `rtsp://${login}`)}/${cameraId}`;
 }
