@@ -133,6 +133,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       },
       recording: (cameraId) => recorder.active(cameraId) !== undefined,
       alwaysOn: streaming,
+      recordPath: join(config.storage.root, "recordings", "%path_%Y-%m-%d_%H-%M-%S-%f"),
     },
     log,
   );

@@ -27,6 +27,8 @@ export class PathReconciler {
       publish: PublishOptions;
       /** Whether MediaMTX's recorder should write this camera's stream now. */
       recording: (cameraId: string) => boolean;
+      /** Where MediaMTX writes this agent's recordings (under storage.root), flat and unique. */
+      recordPath: string;
       /** Cameras start_streaming made always-on (id → since when), whatever streams.mode says. */
       alwaysOn: ReadonlyMap<string, number>;
     },
@@ -65,6 +67,7 @@ export class PathReconciler {
         runOnInitRestart: !onDemand,
         record: this.options.recording(camera.id),
         recordFormat: "fmp4",
+        recordPath: this.options.recordPath,
       });
     }
     return paths;
