@@ -48,6 +48,8 @@ describe("MediaMTX paths follow the cameras", () => {
         source: "publisher",
         runOnDemandRestart: true,
         runOnInit: "",
+        // Recordings land under storage.root, wherever the operator put it.
+        recordPath: join(agent.config.storage.root, "recordings", "%path_%Y-%m-%d_%H-%M-%S-%f"),
       }),
     );
     const command = String(path.runOnDemand);
