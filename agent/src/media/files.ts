@@ -71,6 +71,16 @@ export async function listMediaFiles(
   return { files: files.slice(offset, offset + limit), total: files.length };
 }
 
+/** A camera's newest recording segment (MediaMTX names them <camera>_<start>…), if any. */
+export async function newestRecording(
+  config: AgentConfig,
+  device: string,
+): Promise<MediaFile | undefined> {
+  const directory = directoryFor(config, "recordings");
+  const { files } = await listMediaFiles(directory, "recordings", Number.MAX_SAFE_INTEGER, 0);
+  return files.find((file) => file.name.startsWith(`${device}_`));
+}
+
 export async function deleteMediaFile(file: MediaFile): Promise<void> {
   await rm(file.path);
 }

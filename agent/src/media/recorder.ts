@@ -10,6 +10,13 @@ export interface ActiveRecording {
   format: "fmp4";
 }
 
+const SELECT = "SELECT device, started_at, stop_at, format FROM active_recordings";
+type Row = { device: string; started_at: number; stop_at: number | null; format: "fmp4" };
+
+function fromRow(row: Row): ActiveRecording {
+  return { device: row.device, startedAt: row.started_at, stopAt: row.stop_at, format: row.format };
+}
+
 type Ended = (recording: ActiveRecording, endedAt: number) => void;
 
 /**
@@ -38,24 +45,12 @@ export class Recorder {
   }
 
   all(): ActiveRecording[] {
-    const rows = this.db
-      .query("SELECT device, started_at, stop_at, format FROM active_recordings")
-      .all() as Array<{
-      device: string;
-      started_at: number;
-      stop_at: number | null;
-      format: "fmp4";
-    }>;
-    return rows.map((row) => ({
-      device: row.device,
-      startedAt: row.started_at,
-      stopAt: row.stop_at,
-      format: row.format,
-    }));
+    return (this.db.query(`${SELECT} ORDER BY device`).all() as Row[]).map(fromRow);
   }
 
   active(device: string): ActiveRecording | undefined {
-    return this.all().find((recording) => recording.device === device);
+    const row = this.db.query(`${SELECT} WHERE device = ?`).get(device) as Row | null;
+    return row ? fromRow(row) : undefined;
   }
 
   start(device: string, durationS: number | undefined): ActiveRecording {

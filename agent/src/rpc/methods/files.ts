@@ -8,6 +8,7 @@ import {
   type FileKind,
   listMediaFiles,
   mediaFile,
+  newestRecording,
 } from "../../media/files.ts";
 import type { AgentServices } from "../../services.ts";
 import { isoUtc } from "../../util/time.ts";
@@ -100,13 +101,7 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
 async function beingWritten(services: AgentServices, name: string): Promise<boolean> {
   const device = /^(camera\d+)_/.exec(name)?.[1];
   if (!device || !services.recorder.active(device)) return false;
-  const { files } = await listMediaFiles(
-    directoryFor(services.config, "recordings"),
-    "recordings",
-    1000,
-    0,
-  );
-  return files.find((file) => file.name.startsWith(`${device}_`))?.name === name;
+  return (await newestRecording(services.config, device))?.name === name;
 }
 
 export const recordingFileMethods = fileMethods("recordings", "recording");

@@ -8,9 +8,7 @@ import { rpcErrors } from "../errors.ts";
  */
 export async function mediamtxCall<T>(services: AgentServices, call: () => Promise<T>): Promise<T> {
   const { monitor } = services.mediamtx;
-  if (monitor.state === "down") {
-    throw rpcErrors.dependencyFailed("MediaMTX", monitor.lastError ?? "MediaMTX is not reachable");
-  }
+  if (monitor.state === "down") throw unreachable(services);
   try {
     return await call();
   } catch (error) {
@@ -26,4 +24,16 @@ export async function mediamtxCall<T>(services: AgentServices, call: () => Promi
     }
     throw error;
   }
+}
+
+/** For actions that change MediaMTX: -32050 at once unless its last check answered. */
+export function requireMediamtx(services: AgentServices): void {
+  if (!services.mediamtx.monitor.available) throw unreachable(services);
+}
+
+function unreachable(services: AgentServices) {
+  return rpcErrors.dependencyFailed(
+    "MediaMTX",
+    services.mediamtx.monitor.lastError ?? "MediaMTX is not reachable",
+  );
 }

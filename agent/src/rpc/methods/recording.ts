@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { directoryFor, listMediaFiles } from "../../media/files.ts";
+import { newestRecording } from "../../media/files.ts";
 import { publishRecordingChange, recordingStem } from "../../media/recording-events.ts";
 import { isoUtc } from "../../util/time.ts";
 import { ERROR_CODES, RpcError, rpcErrors } from "../errors.ts";
 import { defineMethod } from "../method.ts";
 import { deviceId } from "../params.ts";
 import { cameraOr404 } from "./camera-lookup.ts";
+import { requireMediamtx } from "./mediamtx-call.ts";
 
 export const startRecording = defineMethod({
   name: "start_recording",
@@ -32,13 +33,8 @@ export const startRecording = defineMethod({
     if (services.recorder.active(camera.id))
       throw rpcErrors.invalidState("RECORDING", "the camera is already recording");
     await services.storageGuard.assertRoom();
+    requireMediamtx(services);
     const { monitor } = services.mediamtx;
-    if (!monitor.available) {
-      throw rpcErrors.dependencyFailed(
-        "MediaMTX",
-        monitor.lastError ?? "MediaMTX is not reachable",
-      );
-    }
     const recording = services.recorder.start(camera.id, duration);
     await monitor.reconcile();
     if (!monitor.available) {
@@ -73,16 +69,8 @@ export const stopRecording = defineMethod({
     await services.mediamtx.monitor.reconcile();
     const { recording, endedAt } = ended;
     // The newest segment of this camera written since the recording started, if MediaMTX wrote one.
-    const { files } = await listMediaFiles(
-      directoryFor(services.config, "recordings"),
-      "recordings",
-      1000,
-      0,
-    );
-    const written = files.find(
-      (file) =>
-        file.name.startsWith(`${camera.id}_`) && file.modified >= recording.startedAt - 1000,
-    );
+    const newest = await newestRecording(services.config, camera.id);
+    const written = newest && newest.modified >= recording.startedAt - 1000 ? newest : undefined;
     const filename = written?.name ?? recordingStem(camera.id, recording.startedAt);
     const duration = Math.round((endedAt - recording.startedAt) / 1000);
     publishRecordingChange(services.notifier, "STOPPED", { device: camera.id, filename, duration });

@@ -10,6 +10,7 @@ import { rpcErrors } from "../errors.ts";
 import { defineMethod } from "../method.ts";
 import { deviceId } from "../params.ts";
 import { cameraOr404 } from "./camera-lookup.ts";
+import { requireMediamtx } from "./mediamtx-call.ts";
 
 export const takeSnapshotMethod = defineMethod({
   name: "take_snapshot",
@@ -32,12 +33,7 @@ export const takeSnapshotMethod = defineMethod({
     if (camera.status !== "CONNECTED")
       throw rpcErrors.invalidState(camera.status, "the camera is not connected");
     await services.storageGuard.assertRoom();
-    const { monitor } = services.mediamtx;
-    if (!monitor.available)
-      throw rpcErrors.dependencyFailed(
-        "MediaMTX",
-        monitor.lastError ?? "MediaMTX is not reachable",
-      );
+    requireMediamtx(services);
     const now = Date.now();
     const directory = directoryFor(services.config, "snapshots");
     const stamp = isoUtc(now).slice(0, 19).replace("T", "_").replaceAll(":", "-");
