@@ -6,12 +6,15 @@ import { join } from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 
 const root = join(import.meta.dir, "..");
+// x64 is the baseline build (no AVX2): appliance-class CPUs (Atom, Celeron) and QEMU's
+// default CPU lack AVX2, and the AVX2 build dies there with SIGILL on its first instruction.
 const TARGETS = {
-  x64: { bunTarget: "bun-linux-x64", runtimeArch: "x64" },
+  x64: { bunTarget: "bun-linux-x64-baseline", runtimeArch: "x64-baseline" },
   arm64: { bunTarget: "bun-linux-arm64", runtimeArch: "aarch64" },
 } as const;
 type Arch = keyof typeof TARGETS;
-const NATIVE = process.arch === "arm64" ? "arm64" : "x64";
+// The runtime running this script, reused when the target needs exactly it.
+const HOST_RUNTIME = process.arch === "arm64" ? "aarch64" : "x64";
 
 function git(...args: string[]): string | undefined {
   const result = Bun.spawnSync(["git", ...args], { cwd: root, stderr: "ignore" });
@@ -19,7 +22,7 @@ function git(...args: string[]): string | undefined {
 }
 
 function runtimeFor(arch: Arch): string {
-  if (arch === NATIVE) return process.execPath;
+  if (TARGETS[arch].runtimeArch === HOST_RUNTIME) return process.execPath;
   const path = join(
     root,
     "node_modules",
