@@ -2,7 +2,7 @@
 // Each stage says where it starts and ends, so a failing CI log points at the stage; the last
 // line is "tests: N passed, N failed" (a stage counts as one test), and the exit status is
 // non-zero on any failure.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -71,12 +71,50 @@ function bunTests(paths: string[]) {
   };
 }
 
+const ARTIFACTS = join(root, "tests", ".tmp", "artifacts");
+const IMAGE_KEY = join(root, "tests", ".tmp", "image-ssh", "id_ed25519");
+
+/** An image build, its (long) log kept as an artifact and its tail shown when it fails. */
+function imageBuild(target: string) {
+  return () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    if (!existsSync(IMAGE_KEY)) {
+      mkdirSync(join(IMAGE_KEY, ".."), { recursive: true });
+      if (run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", IMAGE_KEY]) !== 0) {
+        return { passed: 0, failed: 1 };
+      }
+    }
+    const log = join(ARTIFACTS, `image-build-${target}.log`);
+    const command = ["image/build", target, "--authorized-keys", `${IMAGE_KEY}.pub`];
+    const result = Bun.spawnSync(["bash", "-c", '"$@" > "$0" 2>&1', log, ...command], {
+      cwd: root,
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    const tail = readFileSync(log, "utf8").trimEnd().split("\n");
+    if (result.exitCode === 0) {
+      console.log(tail.at(-1));
+      return { passed: 1, failed: 0 };
+    }
+    console.log(`${tail.slice(-40).join("\n")}\nimage build failed; full log: ${log}`);
+    return { passed: 0, failed: 1 };
+  };
+}
+
 const outcomes = [
   stage("system packages (scripts/system-deps.sh)", check(["bash", "scripts/system-deps.sh"])),
   stage("lint (biome)", check([bin("biome"), "check", "."])),
   stage(
     "lint shell (shellcheck)",
-    check(["shellcheck", "provisioning/install.sh", "scripts/system-deps.sh", ".ci/run"]),
+    check([
+      "shellcheck",
+      "provisioning/install.sh",
+      "scripts/system-deps.sh",
+      ".ci/run",
+      "image/build",
+      "image/host-deps.sh",
+      "image/mkosi.postinst",
+    ]),
   ),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
   stage(
@@ -89,6 +127,11 @@ const outcomes = [
     "installer in a Debian 12 tree (debootstrap, nspawn)",
     bunTests(["tests/e2e/install.test.ts"]),
   ),
+  stage("image: host packages (image/host-deps.sh)", check(["bash", "image/host-deps.sh"])),
+  stage("image: build x86-64 (mkosi)", imageBuild("x86-64")),
+  stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
+  stage("image: build rpi-arm64 (mkosi, qemu-user)", imageBuild("rpi-arm64")),
+  stage("image: boot arm64 (QEMU virt, direct kernel)", bunTests(["tests/e2e/image-arm64.test.ts"])),
 ];
 
 console.log("\nsummary:");

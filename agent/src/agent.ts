@@ -142,6 +142,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     reconciler,
     config.mediamtx.health_interval,
     log,
+    config.mediamtx.binary,
   );
 
   const retention = new Retention(db, config, log);

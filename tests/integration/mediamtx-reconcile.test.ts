@@ -135,4 +135,18 @@ describe("MediaMTX paths follow the cameras", () => {
         .mediamtx,
     ).toBe("RUNNING");
   });
+
+  test("MediaMTX not installed: health says so, not just 'unreachable'", async () => {
+    const agent = await startTestAgent({
+      mediamtx: { api_url: "http://127.0.0.1:1", binary: "/nonexistent/mediamtx" },
+    });
+    cleanups.push(() => agent.stop());
+    await eventually(() => agent.agent.services.mediamtx.monitor.state === "down");
+    const health = (await (await fetch(`${agent.httpUrl}/health/detailed`)).json()) as {
+      components: Array<{ name: string; status: string; message: string }>;
+    };
+    const component = health.components.find((entry) => entry.name === "mediamtx");
+    expect(component?.status).toBe("unhealthy");
+    expect(component?.message).toStartWith("MediaMTX is not installed (no /nonexistent/mediamtx)");
+  });
 });

@@ -41,7 +41,8 @@ export async function startTestAgent(
     state: { dir },
     storage: { root: join(dir, "media") },
     log: { level: "debug" },
-    mediamtx: { api_url: mediamtx.url, health_interval: "200ms" },
+    // The simulator stands in for the program too: nothing to look for on disk.
+    mediamtx: { api_url: mediamtx.url, health_interval: "200ms", binary: "" },
     // An empty sysfs, polled rarely: tests that exercise discovery bring their own.
     discovery: {
       usb: {

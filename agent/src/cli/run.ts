@@ -16,13 +16,20 @@ export async function runCommand(configPath: string | undefined): Promise<void> 
   if (file === undefined) log.warn("no config file: running with built-in defaults");
   const agent = await startAgent(config, log);
   const systemd = serviceManager(process.env, log);
-  systemd.ready(agent.summary());
+  let summary = agent.summary();
+  systemd.ready(summary);
   // Pings come from the event loop itself: if the loop hangs, systemd restarts the agent.
   const watchdog =
     systemd.watchdogIntervalMs === undefined
       ? undefined
       : setInterval(() => systemd.watchdog(), systemd.watchdogIntervalMs);
-  const status = setInterval(() => systemd.status(agent.summary()), 10_000);
+  // STATUS= follows changes within seconds (first scan done, MediaMTX up or down, clients).
+  const status = setInterval(() => {
+    const now = agent.summary();
+    if (now === summary) return;
+    summary = now;
+    systemd.status(now);
+  }, 2_000);
   const stop = (signal: string) => {
     log.info({ signal }, "stopping");
     systemd.stopping();

@@ -95,6 +95,8 @@ const mediamtxSchema = z.strictObject({
     .prefault(""),
   health_interval: durationAtLeast(100, "100ms").prefault("5s"),
   request_timeout: durationAtLeast(100, "100ms").prefault("3s"),
+  /** Looked for when MediaMTX does not answer, to tell "not installed" from "down". */
+  binary: z.union([absolutePath, z.literal("")]).prefault("/usr/bin/mediamtx"),
 });
 
 const snapshotsSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Logger } from "../log/logger.ts";
 import type { HealthComponent } from "../status/health.ts";
 import { coalesced } from "../util/coalesced.ts";
@@ -27,6 +28,8 @@ export class MediaMtxMonitor {
     private readonly reconciler: PathReconciler,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** MediaMTX's program; "" when it is not this machine's to check. */
+    private readonly binary = "",
   ) {}
 
   get available(): boolean {
@@ -86,6 +89,14 @@ export class MediaMtxMonitor {
     this.timer = setTimeout(() => void this.check(), delay);
   }
 
+  /** Why MediaMTX is down, in an operator's words. */
+  private downMessage(): string {
+    if (this.binary !== "" && !existsSync(this.binary)) {
+      return `MediaMTX is not installed (no ${this.binary}): cameras are discovered but not streamed`;
+    }
+    return `MediaMTX unreachable: ${this.lastError}`;
+  }
+
   healthComponent(): HealthComponent {
     return {
       name: "mediamtx",
@@ -98,7 +109,7 @@ export class MediaMtxMonitor {
           this.state === "up"
             ? `MediaMTX ${this.version} answering`
             : this.state === "down"
-              ? `MediaMTX unreachable: ${this.lastError}`
+              ? this.downMessage()
               : "checking MediaMTX",
         details: { version: this.version ?? null, consecutive_failures: this.failures },
       }),

@@ -57,14 +57,21 @@ async function readNode(
     const vendor = (await readText(join(usb, "idVendor"))) ?? "?";
     const product = (await readText(join(usb, "idProduct"))) ?? "?";
     identity = `usb:${vendor}:${product}:${serial}:${index}`;
-  } else {
+  } else if (usb) {
     // No serial: the port it is plugged into is what tells two identical cameras apart.
     identity = `path:${relative(sysfsRoot, deviceDir ?? dirname(dirname(nodeDir)))}:${index}`;
+  } else {
+    // Not USB (platform drivers: CSI bridges, vivid): one device can carry several V4L2
+    // instances whose nodes share an index (and a udev by-path name); their names differ.
+    identity = `platform:${relative(sysfsRoot, deviceDir ?? dirname(dirname(nodeDir)))}:${label}:${index}`;
   }
   const devicePath = join(devRoot, name);
   const link = links.get(name) ?? {};
-  // Without a serial, identical cameras share one by-id name; only by-path is unique then.
-  const stablePath = (serial ? link.byId : undefined) ?? link.byPath ?? devicePath;
+  // Without a serial, identical cameras share one by-id name; only by-path is unique then,
+  // and for platform devices not even that.
+  const stablePath = usb
+    ? ((serial ? link.byId : undefined) ?? link.byPath ?? devicePath)
+    : devicePath;
   return { name, devicePath, identity, index, label, hasSerial: serial !== undefined, stablePath };
 }
 

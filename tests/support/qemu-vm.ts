@@ -1,0 +1,253 @@
+// Boots a built appliance image in QEMU (TCG: no KVM on CI) with the API, health and SSH
+// ports forwarded to loopback. The disk is a copy-on-write overlay, so the built image stays
+// untouched, and the serial console goes to a log file kept as a test artifact.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export const ARTIFACTS = join(import.meta.dir, "..", ".tmp", "artifacts");
+/** The key the test run's images let in as root (scripts/test.ts makes it, image/build bakes it in). */
+export const IMAGE_SSH_KEY = join(import.meta.dir, "..", ".tmp", "image-ssh", "id_ed25519");
+
+export interface VmOptions {
+  /** Names the console log (<name>-console.log) in ARTIFACTS. */
+  name: string;
+  arch: "x86-64" | "arm64";
+  /** Raw disk image; the VM writes to an overlay of it. */
+  disk: string;
+  /** The overlay's size: the data partition grows into it on first boot. */
+  diskSize: string;
+  sshKey: string;
+  /** Direct kernel boot (arm64 virt), instead of UEFI firmware from the disk. */
+  kernel?: { image: string; initrd: string; append: string };
+  memoryMiB?: number;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function qemuCommand(
+  options: VmOptions,
+  overlay: string,
+  vars: string,
+  forwards: string,
+): string[] {
+  const common = [
+    "-m",
+    String(options.memoryMiB ?? 1024),
+    "-smp",
+    "2",
+    "-nographic",
+    "-nodefaults",
+    "-drive",
+    `if=virtio,format=qcow2,file=${overlay}`,
+    "-netdev",
+    `user,id=net0,${forwards}`,
+    "-device",
+    "virtio-net-pci,netdev=net0",
+    "-device",
+    "virtio-rng-pci",
+  ];
+  const accel = process.env.QEMU_ACCEL ?? "tcg";
+  if (options.arch === "x86-64") {
+    return [
+      "qemu-system-x86_64",
+      "-machine",
+      "q35",
+      "-accel",
+      accel,
+      // The default qemu64 model lacks SSE4.2, which even Bun's baseline build needs.
+      "-cpu",
+      accel === "kvm" ? "host" : "max",
+      "-drive",
+      "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+      "-drive",
+      `if=pflash,format=raw,file=${vars}`,
+      ...common,
+    ];
+  }
+  if (!options.kernel) throw new Error("arm64 VMs boot a kernel directly: pass kernel");
+  return [
+    "qemu-system-aarch64",
+    "-machine",
+    "virt",
+    "-accel",
+    "tcg",
+    "-cpu",
+    "cortex-a72",
+    "-kernel",
+    options.kernel.image,
+    "-initrd",
+    options.kernel.initrd,
+    "-append",
+    options.kernel.append,
+    ...common,
+  ];
+}
+
+export class QemuVm {
+  readonly consoleLog: string;
+  readonly startedAt = performance.now();
+  private exited = false;
+
+  private constructor(
+    private readonly options: VmOptions,
+    private readonly work: string,
+    private readonly process: Subprocess,
+    readonly ports: { ssh: number; api: number; health: number },
+  ) {
+    this.consoleLog = join(ARTIFACTS, `${options.name}-console.log`);
+    void process.exited.then(() => {
+      this.exited = true;
+    });
+  }
+
+  static async start(options: VmOptions): Promise<QemuVm> {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const work = mkdtempSync(join(tmpdir(), `vm-${options.name}-`));
+    const overlay = join(work, "disk.qcow2");
+    const made = Bun.spawnSync(
+      [
+        "qemu-img",
+        "create",
+        "-q",
+        "-f",
+        "qcow2",
+        "-b",
+        options.disk,
+        "-F",
+        "raw",
+        overlay,
+        options.diskSize,
+      ],
+      { stderr: "pipe" },
+    );
+    if (made.exitCode !== 0) throw new Error(`qemu-img: ${made.stderr.toString()}`);
+    const vars = join(work, "efi-vars.fd");
+    if (options.arch === "x86-64") copyFileSync("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
+    const ports = { ssh: await freePort(), api: await freePort(), health: await freePort() };
+    const forwards = [
+      `hostfwd=tcp:127.0.0.1:${ports.ssh}-:22`,
+      `hostfwd=tcp:127.0.0.1:${ports.api}-:8002`,
+      `hostfwd=tcp:127.0.0.1:${ports.health}-:8003`,
+    ].join(",");
+    const consoleLog = join(ARTIFACTS, `${options.name}-console.log`);
+    const command = [
+      ...qemuCommand(options, overlay, vars, forwards),
+      "-serial",
+      `file:${consoleLog}`,
+    ];
+    const child = Bun.spawn(command, {
+      stdout: "ignore",
+      stderr: Bun.file(join(ARTIFACTS, `${options.name}-qemu.log`)),
+    });
+    return new QemuVm(options, work, child, ports);
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Seconds since power-on. */
+  get uptimeSeconds(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  /** Runs a command in the guest as root over SSH. */
+  async ssh(command: string, timeoutMs = 60_000): Promise<CommandResult> {
+    const child = Bun.spawn(
+      [
+        "ssh",
+        "-q",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "ConnectTimeout=5",
+        "-i",
+        this.options.sshKey,
+        "-p",
+        String(this.ports.ssh),
+        "root@127.0.0.1",
+        command,
+      ],
+      { stdout: "pipe", stderr: "pipe", timeout: timeoutMs },
+    );
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    return { code, stdout, stderr };
+  }
+
+  /** Like ssh(), but fails with the command's output unless it exits 0. */
+  async sh(command: string, timeoutMs?: number): Promise<string> {
+    const result = await this.ssh(command, timeoutMs);
+    if (result.code !== 0) {
+      throw new Error(
+        `guest command failed (${result.code}): ${command}\n${result.stdout}${result.stderr}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  /** Polls the forwarded health port until `path` answers 200; returns seconds since power-on. */
+  async waitForHealth(path: string, timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (this.exited) throw new Error(`QEMU exited; console: ${this.consoleLog}`);
+      try {
+        const response = await fetch(`http://127.0.0.1:${this.ports.health}${path}`, {
+          signal: AbortSignal.timeout(3000),
+        });
+        if (response.status === 200) return this.uptimeSeconds;
+      } catch {
+        // not up yet
+      }
+      await Bun.sleep(1000);
+    }
+    throw new Error(
+      `${path} did not answer 200 within ${timeoutMs / 1000} s; console: ${this.consoleLog}`,
+    );
+  }
+
+  /** Waits until SSH logins work. */
+  async waitForSsh(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (this.exited) throw new Error(`QEMU exited; console: ${this.consoleLog}`);
+      if ((await this.ssh("true", 10_000)).code === 0) return;
+      await Bun.sleep(1000);
+    }
+    throw new Error(`no SSH login within ${timeoutMs / 1000} s; console: ${this.consoleLog}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      this.process.kill("SIGTERM");
+      await this.process.exited;
+    }
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
