@@ -166,9 +166,12 @@ install_packages() {
     say "packages: ffmpeg and v4l-utils are the image build's to install (--root)"
     return
   fi
-  local missing=()
-  for package in ffmpeg v4l-utils curl; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  # By command, not package status: a system image may carry no dpkg database, and ffmpeg
+  # may come from elsewhere.
+  local -A package_of=([ffmpeg]=ffmpeg [v4l2-ctl]=v4l-utils [curl]=curl)
+  local missing=() command
+  for command in "${!package_of[@]}"; do
+    command -v "$command" >/dev/null 2>&1 || missing+=("${package_of[$command]}")
   done
   [ "${#missing[@]}" -eq 0 ] && return
   changed "packages: installing ${missing[*]}"

@@ -131,7 +131,10 @@ const outcomes = [
   stage("image: build x86-64 (mkosi)", imageBuild("x86-64")),
   stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
   stage("image: build rpi-arm64 (mkosi, qemu-user)", imageBuild("rpi-arm64")),
-  stage("image: boot arm64 (QEMU virt, direct kernel)", bunTests(["tests/e2e/image-arm64.test.ts"])),
+  stage(
+    "image: boot arm64 (QEMU virt, direct kernel)",
+    bunTests(["tests/e2e/image-arm64.test.ts"]),
+  ),
 ];
 
 console.log("\nsummary:");

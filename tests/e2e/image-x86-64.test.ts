@@ -9,7 +9,8 @@ import { eventually } from "../support/eventually.ts";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 
-const DISK = join(import.meta.dir, "../../image/out/x86-64/camera-appliance.raw");
+const REPO = join(import.meta.dir, "../..");
+const DISK = join(REPO, "image/out/x86-64/camera-appliance.raw");
 // TCG on a loaded 2-core machine: a boot takes 30-60 s; allow three times that.
 const BOOT_TIMEOUT_MS = 180_000;
 const figures: Record<string, number | string> = {};
@@ -201,4 +202,44 @@ describe("x86-64 image in QEMU", () => {
     },
     BOOT_TIMEOUT_MS + 240_000,
   );
+
+  test("install.sh on the live system (read-only root overlaid): updates, restarts the agent, waits for ready; a rerun changes nothing", async () => {
+    // The checkout's installer, units, config and binary, as an operator would have them.
+    const checkout = "/var/tmp/checkout";
+    await vm.sh(`mkdir -p ${checkout}/provisioning ${checkout}/dist`);
+    for (const [from, to] of [
+      ["provisioning/install.sh", "provisioning/install.sh"],
+      ["dist/camera-agent-linux-x64", "dist/camera-agent-linux-x64"],
+    ] as const) {
+      await vm.upload(join(REPO, from), `${checkout}/${to}`);
+    }
+    for (const dir of ["systemd", "config"]) {
+      await vm.uploadTree(join(REPO, dir), `${checkout}/${dir}`);
+    }
+    // The image's root is read-only by design; an overlay lets the installer write as it
+    // would on a Debian host. /etc/camera-agent is bound again on top of the /etc overlay.
+    await vm.sh(
+      [
+        "mkdir -p /run/ov/usr-up /run/ov/usr-work /run/ov/etc-up /run/ov/etc-work",
+        "mount -t overlay overlay -o lowerdir=/usr,upperdir=/run/ov/usr-up,workdir=/run/ov/usr-work /usr",
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/ov/etc-up,workdir=/run/ov/etc-work /etc",
+        "mount --bind /var/etc/camera-agent /etc/camera-agent",
+        // An older unit than the checkout's: the installer must replace it and restart.
+        "echo '# older' >> /usr/lib/systemd/system/camera-agent.service",
+      ].join(" && "),
+    );
+    const pidBefore = (await vm.sh("systemctl show -p MainPID --value camera-agent")).trim();
+    const first = await vm.sh(
+      `chmod +x ${checkout}/provisioning/install.sh && ${checkout}/provisioning/install.sh`,
+      180_000,
+    );
+    expect(first).toContain("updated: /usr/lib/systemd/system/camera-agent.service");
+    expect(first).toContain("camera-agent is ready");
+    const pidAfter = (await vm.sh("systemctl show -p MainPID --value camera-agent")).trim();
+    expect(pidAfter).not.toBe(pidBefore);
+    expect(pidAfter).not.toBe("0");
+    const second = await vm.sh(`${checkout}/provisioning/install.sh`, 180_000);
+    expect(second).toContain("nothing to change");
+    expect((await vm.sh("systemctl show -p MainPID --value camera-agent")).trim()).toBe(pidAfter);
+  }, 600_000);
 });

@@ -1,10 +1,10 @@
 // Boots a built appliance image in QEMU (TCG: no KVM on CI) with the API, health and SSH
 // ports forwarded to loopback. The disk is a copy-on-write overlay, so the built image stays
 // untouched, and the serial console goes to a log file kept as a test artifact.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Subprocess } from "bun";
 
 export const ARTIFACTS = join(import.meta.dir, "..", ".tmp", "artifacts");
@@ -171,7 +171,11 @@ export class QemuVm {
   }
 
   /** Runs a command in the guest as root over SSH. */
-  async ssh(command: string, timeoutMs = 60_000): Promise<CommandResult> {
+  async ssh(
+    command: string,
+    timeoutMs = 60_000,
+    stdin: Blob | "ignore" = "ignore",
+  ): Promise<CommandResult> {
     const child = Bun.spawn(
       [
         "ssh",
@@ -191,7 +195,7 @@ export class QemuVm {
         "root@127.0.0.1",
         command,
       ],
-      { stdout: "pipe", stderr: "pipe", timeout: timeoutMs },
+      { stdin, stdout: "pipe", stderr: "pipe", timeout: timeoutMs },
     );
     const [stdout, stderr, code] = await Promise.all([
       new Response(child.stdout).text(),
@@ -202,14 +206,35 @@ export class QemuVm {
   }
 
   /** Like ssh(), but fails with the command's output unless it exits 0. */
-  async sh(command: string, timeoutMs?: number): Promise<string> {
-    const result = await this.ssh(command, timeoutMs);
+  async sh(command: string, timeoutMs?: number, stdin?: Blob): Promise<string> {
+    const result = await this.ssh(command, timeoutMs, stdin);
     if (result.code !== 0) {
       throw new Error(
         `guest command failed (${result.code}): ${command}\n${result.stdout}${result.stderr}`,
       );
     }
     return result.stdout;
+  }
+
+  /** Copies a host file into the guest (mode kept) over SSH. */
+  async upload(from: string, to: string): Promise<void> {
+    await this.sh(
+      `cat > '${to}' && chmod ${(statSync(from).mode & 0o777).toString(8)} '${to}'`,
+      300_000,
+      Bun.file(from),
+    );
+  }
+
+  /** Copies a host directory tree into the guest. */
+  async uploadTree(from: string, to: string): Promise<void> {
+    await this.sh(`mkdir -p '${to}'`);
+    for (const entry of readdirSync(from, { withFileTypes: true, recursive: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const target = join(to, relative(from, path));
+      await this.sh(`mkdir -p '${dirname(target)}'`);
+      await this.upload(path, target);
+    }
   }
 
   /** Polls the forwarded health port until `path` answers 200; returns seconds since power-on. */
