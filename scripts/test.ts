@@ -114,6 +114,8 @@ const outcomes = [
       "image/build",
       "image/host-deps.sh",
       "image/mkosi.postinst",
+      "image/mkosi.postoutput",
+      "bench/image/reproducibility.sh",
     ]),
   ),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),

@@ -3,7 +3,15 @@
 // and its root boots far enough on QEMU's arm64 virt machine (direct kernel boot with the
 // image's own kernel and initrd) for the arm64 agent to answer /health.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
@@ -64,7 +72,10 @@ describe("Raspberry Pi (arm64) image", () => {
     expect(bootB?.size).toBe(bootA?.size);
 
     // MBR entries (Pi 3 firmware reads only these): 0x0c FAT32 at the GPT slots' sectors.
-    const mbr = readFileSync(DISK).subarray(0, 512);
+    const mbr = Buffer.alloc(512);
+    const fd = openSync(DISK, "r");
+    readSync(fd, mbr, 0, 512, 0);
+    closeSync(fd);
     const entry = (index: number) => {
       const base = 446 + 16 * index;
       return { type: mbr[base + 4], start: mbr.readUInt32LE(base + 8) };
