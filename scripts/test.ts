@@ -115,6 +115,7 @@ const outcomes = [
       "image/host-deps.sh",
       "image/mkosi.postinst",
       "image/mkosi.postoutput",
+      "image/mkosi.finalize",
       "bench/image/reproducibility.sh",
     ]),
   ),
