@@ -21,7 +21,6 @@ declare -A package_of=(
   [/usr/sbin/sgdisk]=gdisk
   [/usr/bin/zstd]=zstd
   [/usr/bin/bwrap]=bubblewrap
-  [/usr/bin/python3]=python3-pefile
   [/usr/bin/ssh]=openssh-client
   [/usr/bin/ssh-keygen]=openssh-client
 )

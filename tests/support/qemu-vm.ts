@@ -2,10 +2,10 @@
 // ports forwarded to loopback. The disk is a copy-on-write overlay, so the built image stays
 // untouched, and the serial console goes to a log file kept as a test artifact.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort } from "./test-agent.ts";
 
 export const ARTIFACTS = join(import.meta.dir, "..", ".tmp", "artifacts");
 /** The key the test run's images let in as root (scripts/test.ts makes it, image/build bakes it in). */
@@ -29,18 +29,6 @@ export interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function qemuCommand(
@@ -103,7 +91,6 @@ function qemuCommand(
 }
 
 export class QemuVm {
-  readonly consoleLog: string;
   readonly startedAt = performance.now();
   private exited = false;
 
@@ -112,8 +99,8 @@ export class QemuVm {
     private readonly work: string,
     private readonly process: Subprocess,
     readonly ports: { ssh: number; api: number; health: number },
+    readonly consoleLog: string,
   ) {
-    this.consoleLog = join(ARTIFACTS, `${options.name}-console.log`);
     void process.exited.then(() => {
       this.exited = true;
     });
@@ -142,7 +129,7 @@ export class QemuVm {
     if (made.exitCode !== 0) throw new Error(`qemu-img: ${made.stderr.toString()}`);
     const vars = join(work, "efi-vars.fd");
     if (options.arch === "x86-64") copyFileSync("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
-    const ports = { ssh: await freePort(), api: await freePort(), health: await freePort() };
+    const ports = { ssh: freePort(), api: freePort(), health: freePort() };
     const forwards = [
       `hostfwd=tcp:127.0.0.1:${ports.ssh}-:22`,
       `hostfwd=tcp:127.0.0.1:${ports.api}-:8002`,
@@ -158,11 +145,7 @@ export class QemuVm {
       stdout: "ignore",
       stderr: Bun.file(join(ARTIFACTS, `${options.name}-qemu.log`)),
     });
-    return new QemuVm(options, work, child, ports);
-  }
-
-  get running(): boolean {
-    return !this.exited;
+    return new QemuVm(options, work, child, ports, consoleLog);
   }
 
   /** Seconds since power-on. */
