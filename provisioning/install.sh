@@ -10,8 +10,11 @@ Usage: install.sh [options]
 
   --agent FILE           camera-agent binary (default: dist/camera-agent-linux-<arch> of this checkout)
   --mediamtx FILE        MediaMTX release tarball (.tar.gz) or binary, for offline installs
+  --mediamtx-mirror URL  fetch the pinned release from URL/<version>/<asset> (same checksum)
+  --mediamtx-pin FILE    pin another release (format of provisioning/mediamtx-release.conf)
   --mediamtx-url URL     download MediaMTX from URL ...
   --mediamtx-sha256 HEX  ... and refuse it unless its sha256 is HEX (required with --mediamtx-url)
+  --no-mediamtx          leave MediaMTX as it is (not installed, or installed some other way)
   --root DIR             install into the tree at DIR (an image being built): nothing is started
   --arch ARCH            amd64 or arm64 (default: this machine's; set it for foreign image trees)
   --dry-run              say what would change, change nothing
@@ -20,7 +23,9 @@ Usage: install.sh [options]
   --no-start             install and enable, but do not start or restart services
   -h, --help             this text
 
-Without --mediamtx or --mediamtx-url, MediaMTX is not installed (the agent reports it missing).
+By default MediaMTX is the release pinned in provisioning/mediamtx-release.conf, downloaded
+from MediaMTX's official releases and refused unless its sha256 is the pinned one; when that
+release is already installed, nothing is downloaded.
 USAGE
 }
 
@@ -34,6 +39,9 @@ agent=""
 mediamtx=""
 mediamtx_url=""
 mediamtx_sha256=""
+mediamtx_mirror=""
+mediamtx_pin="$here/mediamtx-release.conf"
+with_mediamtx=true
 arch=""
 mode=install
 dry_run=false
@@ -45,6 +53,9 @@ while [ $# -gt 0 ]; do
     --mediamtx) mediamtx=${2:?--mediamtx needs a FILE}; shift 2 ;;
     --mediamtx-url) mediamtx_url=${2:?--mediamtx-url needs a URL}; shift 2 ;;
     --mediamtx-sha256) mediamtx_sha256=${2:?--mediamtx-sha256 needs a HEX digest}; shift 2 ;;
+    --mediamtx-mirror) mediamtx_mirror=${2:?--mediamtx-mirror needs a URL}; shift 2 ;;
+    --mediamtx-pin) mediamtx_pin=${2:?--mediamtx-pin needs a FILE}; shift 2 ;;
+    --no-mediamtx) with_mediamtx=false; shift ;;
     --root) root=${2:?--root needs a DIR}; shift 2 ;;
     --arch) arch=${2:?--arch needs amd64 or arm64}; shift 2 ;;
     --dry-run) dry_run=true; shift ;;
@@ -104,7 +115,7 @@ INSTALLED_FILES=(
   "$BIN/camera-agent" "$BIN/mediamtx"
   "$UNITS/camera-agent.service" "$UNITS/mediamtx.service"
   /usr/lib/sysusers.d/camera-agent.conf /usr/lib/tmpfiles.d/camera-agent.conf
-  "$SHARE/camera-agent.yaml" "$SHARE/mediamtx.yml"
+  "$SHARE/camera-agent.yaml" "$SHARE/mediamtx.yml" "$SHARE/mediamtx.release"
 )
 DATA_DIRS=(/etc/camera-agent /var/lib/camera-agent /var/lib/mediamtx)
 
@@ -138,11 +149,13 @@ owner_ids() {
 
 fingerprint() { cat "$root/etc/passwd" "$root/etc/group" 2>/dev/null | sha256sum; }
 
-# Sets mediamtx_file to the MediaMTX binary to install (downloaded and verified if needed), or
-# leaves it empty when none was asked for. Not run in a subshell, so its errors stop the install.
+# Sets mediamtx_file to the MediaMTX binary to install (downloaded and verified if needed) and
+# writes what $SHARE/mediamtx.release will say of it; leaves mediamtx_file empty when there is
+# nothing to install. Not run in a subshell, so its errors stop the install.
 mediamtx_file=""
 resolve_mediamtx() {
-  local work=$1 source=$mediamtx
+  local work=$1 source=$mediamtx pinned_version pinned_asset pinned_sha256
+  $with_mediamtx || return 0
   if [ -n "$mediamtx_url" ]; then
     [ -n "$mediamtx_sha256" ] || die "--mediamtx-url needs --mediamtx-sha256: nothing unverified is installed"
     source="$work/download"
@@ -151,14 +164,44 @@ resolve_mediamtx() {
     actual=$(sha256sum "$source" | cut -d' ' -f1)
     [ "$actual" = "${mediamtx_sha256,,}" ] || die "checksum mismatch for $mediamtx_url: expected $mediamtx_sha256, got $actual; refusing to install it"
   fi
-  [ -n "$source" ] || return 0
+  read -r pinned_version pinned_asset pinned_sha256 < <(
+    "$here/fetch-mediamtx.sh" --arch "$arch" --pin "$mediamtx_pin" --print-asset) ||
+    die "cannot read the MediaMTX pin $mediamtx_pin"
+  if [ -z "$source" ]; then
+    # The pinned release. Already installed from it (binary unchanged): nothing to fetch.
+    if [ -f "$root$BIN/mediamtx" ] && [ -f "$root$SHARE/mediamtx.release" ] &&
+      [ "$(cat "$root$SHARE/mediamtx.release")" = "$(release_record "$pinned_version" "$pinned_sha256" "$root$BIN/mediamtx")" ]; then
+      say "MediaMTX $pinned_version: installed, matches the pin"
+      return 0
+    fi
+    if $dry_run; then
+      changed "would download and verify MediaMTX $pinned_version ($pinned_asset)"
+      return 0
+    fi
+    source="$work/$pinned_asset"
+    local fetch=("$here/fetch-mediamtx.sh" --arch "$arch" --pin "$mediamtx_pin" --output "$source")
+    [ -n "$mediamtx_mirror" ] && fetch+=(--mirror "$mediamtx_mirror")
+    "${fetch[@]}" || die "MediaMTX $pinned_version was not installed (nothing was changed): for an offline install pass the release tarball with --mediamtx FILE, or --no-mediamtx to leave MediaMTX out"
+  fi
   [ -f "$source" ] || die "--mediamtx $source: no such file"
+  local version=unpinned
+  if [ "$(sha256sum < "$source" | cut -d' ' -f1)" = "$pinned_sha256" ]; then
+    version=$pinned_version
+  else
+    say "MediaMTX: $source is not the pinned release $pinned_asset (sha256 differs); installing it as given"
+  fi
   if tar -tzf "$source" >/dev/null 2>&1; then
     tar -xzf "$source" -C "$work" mediamtx || die "$source has no mediamtx binary in it"
     mediamtx_file="$work/mediamtx"
   else
     mediamtx_file=$source
   fi
+  release_record "$version" "$(sha256sum < "$source" | cut -d' ' -f1)" "$mediamtx_file" > "$work/mediamtx.release"
+}
+
+# What $SHARE/mediamtx.release records: the release, the file it came from, the binary.
+release_record() {
+  printf 'version=%s\nsource_sha256=%s\nbinary_sha256=%s\n' "$1" "$2" "$(sha256sum < "$3" | cut -d' ' -f1)"
 }
 
 install_packages() {
@@ -217,8 +260,9 @@ do_install() {
   place "$agent" "$BIN/camera-agent" 0755
   if [ -n "$mediamtx_file" ]; then
     place "$mediamtx_file" "$BIN/mediamtx" 0755
-  else
-    say "MediaMTX: not installed (pass --mediamtx FILE, or --mediamtx-url with --mediamtx-sha256)"
+    place "$work/mediamtx.release" "$SHARE/mediamtx.release" 0644
+  elif ! $with_mediamtx; then
+    say "MediaMTX: left as it is (--no-mediamtx)"
   fi
   place "$repo/systemd/camera-agent.service" "$UNITS/camera-agent.service" 0644
   place "$repo/systemd/mediamtx.service" "$UNITS/mediamtx.service" 0644

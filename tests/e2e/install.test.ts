@@ -189,6 +189,10 @@ describe("install.sh --root into a Debian 12 tree", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("would be installed: /usr/bin/camera-agent");
     expect(result.stdout).toContain("would create users: camera, mediamtx");
+    // The pinned release is fetched for real only when not a dry run.
+    expect(result.stdout).toMatch(
+      /would download and verify MediaMTX (v[\d.]+) \(mediamtx_\1_linux_amd64\.tar\.gz\)/,
+    );
     expect(result.stdout).toMatch(/dry run: \d+ change\(s\) listed, none made\n$/);
     expect(existsSync(join(root, "usr/bin/camera-agent"))).toBe(false);
     expect(readFileSync(join(root, "etc/passwd"), "utf8")).not.toMatch(/^camera:/m);
@@ -196,10 +200,10 @@ describe("install.sh --root into a Debian 12 tree", () => {
 
   test("--uninstall keeps config, data and users; --purge removes them; the operator's config survives reinstall", () => {
     const root = tree();
-    expect(install(root).code).toBe(0);
+    expect(install(root, "--no-mediamtx").code).toBe(0);
     writeFileSync(join(root, "etc/camera-agent/config.yaml"), "log:\n  level: debug\n");
     writeFileSync(join(root, "var/lib/camera-agent/agent.db"), "data");
-    expect(install(root).stdout).toContain("nothing to change");
+    expect(install(root, "--no-mediamtx").stdout).toContain("nothing to change");
     expect(readFileSync(join(root, "etc/camera-agent/config.yaml"), "utf8")).toBe(
       "log:\n  level: debug\n",
     );
@@ -252,6 +256,95 @@ describe("install.sh --root into a Debian 12 tree", () => {
       const accepted = await installAsync(root, "--mediamtx-url", url, "--mediamtx-sha256", good);
       expect(accepted.code).toBe(0);
       expect(readFileSync(join(root, "usr/bin/mediamtx"), "utf8")).toContain("fake mediamtx");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("default: the pinned MediaMTX release from the pin file, refused on a checksum mismatch, not fetched again once installed", async () => {
+    // A release laid out like MediaMTX's (<base>/<version>/<asset>), pinned by this test.
+    const version = "v9.8.7";
+    const asset = `mediamtx_${version}_linux_amd64.tar.gz`;
+    const body = readFileSync(mediamtxTarball);
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    const requests: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        const path = new URL(request.url).pathname;
+        requests.push(path);
+        return path === `/releases/${version}/${asset}`
+          ? new Response(body)
+          : new Response("not found", { status: 404 });
+      },
+    });
+    const pin = (amd64: string) => {
+      const file = join(work, `pin-${amd64.slice(0, 8)}.conf`);
+      writeFileSync(
+        file,
+        [
+          `MEDIAMTX_VERSION=${version}`,
+          `MEDIAMTX_RELEASES=http://127.0.0.1:${server.port}/releases`,
+          `MEDIAMTX_SHA256_AMD64=${amd64}`,
+          `MEDIAMTX_SHA256_ARM64=${"1".repeat(64)}`,
+          "",
+        ].join("\n"),
+      );
+      return file;
+    };
+    try {
+      const root = tree();
+      const wrong = "ab".repeat(32);
+      const refused = await installAsync(root, "--mediamtx-pin", pin(wrong));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `checksum mismatch for http://127.0.0.1:${server.port}/releases/${version}/${asset}: expected ${wrong}`,
+      );
+      expect(refused.stderr).toContain(`received ${sha256}; refusing it`);
+      expect(refused.stderr).toContain("pass the release tarball with --mediamtx FILE");
+      expect(existsSync(join(root, "usr/bin/mediamtx"))).toBe(false);
+      expect(existsSync(join(root, "usr/bin/camera-agent"))).toBe(false);
+
+      const good = pin(sha256);
+      const installed = await installAsync(root, "--mediamtx-pin", good);
+      expect(installed.code).toBe(0);
+      expect(installed.stdout).toContain(`MediaMTX ${version} (amd64): downloaded from`);
+      expect(installed.stdout).toContain("installed: /usr/bin/mediamtx");
+      expect(readFileSync(join(root, "usr/bin/mediamtx"), "utf8")).toContain("fake mediamtx");
+      expect(readFileSync(join(root, "usr/share/camera-agent/mediamtx.release"), "utf8")).toBe(
+        `version=${version}\nsource_sha256=${sha256}\nbinary_sha256=${createHash("sha256")
+          .update(readFileSync(join(root, "usr/bin/mediamtx")))
+          .digest("hex")}\n`,
+      );
+      const fetched = requests.length;
+
+      // Installed from the pin: a rerun needs no server and changes nothing.
+      server.stop(true);
+      const again = await installAsync(root, "--mediamtx-pin", good);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain(`MediaMTX ${version}: installed, matches the pin`);
+      expect(again.stdout).toEndWith(
+        "nothing to change: camera-agent is installed and up to date\n",
+      );
+      expect(requests.length).toBe(fetched);
+
+      // Offline with nothing installed: the error says what to do.
+      const offline = await installAsync(tree(), "--mediamtx-pin", good);
+      expect(offline.code).toBe(1);
+      expect(offline.stderr).toContain(`cannot download MediaMTX ${version}`);
+      expect(offline.stderr).toContain("--no-mediamtx to leave MediaMTX out");
+
+      // A file that is not the pinned release is installed as given, and said to be.
+      const other = await installAsync(
+        tree(),
+        "--mediamtx-pin",
+        pin(wrong),
+        "--mediamtx",
+        mediamtxTarball,
+      );
+      expect(other.code).toBe(0);
+      expect(other.stdout).toContain(`is not the pinned release ${asset}`);
     } finally {
       server.stop(true);
     }
