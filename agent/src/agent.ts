@@ -140,7 +140,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const mediamtx = new MediaMtxMonitor(
     mediamtxClient,
     reconciler,
-    config.mediamtx.health_interval,
+    config.mediamtx.api_url,
+    { intervalMs: config.mediamtx.health_interval, retryMs: config.mediamtx.retry_interval },
     log,
     config.mediamtx.binary,
   );

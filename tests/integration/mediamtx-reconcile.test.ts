@@ -105,6 +105,18 @@ describe("MediaMTX paths follow the cameras", () => {
     await eventually(() => conf(agent, "camera0"));
   });
 
+  test("applies never overlap: two at once against an empty MediaMTX both succeed", async () => {
+    const { v4l, agent } = await setup();
+    v4l.plug({ node: "video0", port: "1-1", serial: "MTX6", probe: C920 });
+    v4l.event("add", "video0");
+    await eventually(() => conf(agent, "camera0"));
+    const reconciler = agent.agent.services.mediamtx.reconciler;
+    agent.mediamtx.restart();
+    const [first, second] = await Promise.all([reconciler.apply(), reconciler.apply()]);
+    expect(first.added.concat(second.added)).toEqual(["camera0"]);
+    expect(conf(agent, "camera0")).toBeDefined();
+  });
+
   test("MediaMTX down: reported in health and get_status; back: paths applied again", async () => {
     const { v4l, agent } = await setup();
     const admin = await RpcClient.connect(agent.wsUrl);

@@ -26,10 +26,14 @@ function world(): FakeV4l {
   return v4l;
 }
 
-async function agentIn(v4l: FakeV4l): Promise<{ agent: TestAgent; operator: RpcClient }> {
+async function agentIn(
+  v4l: FakeV4l,
+  mediamtx: Record<string, unknown> = {},
+): Promise<{ agent: TestAgent; operator: RpcClient }> {
   const agent = await startTestAgent({
     state: { dir: join(v4l.dir, "state") },
     discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
+    ...(Object.keys(mediamtx).length > 0 ? { mediamtx } : {}),
   });
   const operator = await RpcClient.connect(agent.wsUrl);
   cleanups.push(async () => {
@@ -44,6 +48,21 @@ async function agentIn(v4l: FakeV4l): Promise<{ agent: TestAgent; operator: RpcC
 const recordFlag = (agent: TestAgent) => agent.mediamtx.pathConfigs().get("camera0")?.record;
 
 describe("recording", () => {
+  test("a MediaMTX crash is noticed without waiting for a periodic check; once back, the path and the running recording are applied again", async () => {
+    // No periodic check within the test: only the held connection's closing can tell.
+    const { agent, operator } = await agentIn(world(), { health_interval: "1h" });
+    await operator.result("start_recording", { device: "camera0" });
+    expect(recordFlag(agent)).toBe(true);
+    const monitor = agent.agent.services.mediamtx.monitor;
+    agent.mediamtx.crash();
+    await eventually(() => monitor.state === "down");
+    // Down for many retries: no backoff may grow past a useful recovery time.
+    await Bun.sleep(3_000);
+    agent.mediamtx.restartAfterCrash();
+    await eventually(() => recordFlag(agent) === true);
+    expect(monitor.state).toBe("up");
+  });
+
   test("the segment being written cannot be deleted; older ones and stopped ones can", async () => {
     const { agent, operator } = await agentIn(world());
     const admin = await RpcClient.connect(agent.wsUrl);

@@ -65,13 +65,27 @@ export class MediaMtxSimulator {
     this.server = undefined;
   }
 
-  /** A MediaMTX restart: same port, configuration back to the file's, new `started`. */
-  restart(): void {
+  /**
+   * MediaMTX's process dies: the API stops answering and everything added at run time is
+   * gone (the real server keeps path configuration only in memory and in its yml file; the
+   * agent adds its paths through the API, never to the file).
+   */
+  crash(): void {
     this.stop();
     this.confs.clear();
     this.runtime.clear();
-    this.started = new Date(Date.now() + 1000).toISOString();
+  }
+
+  /** The process starts again (after crash()): same port, a new `started` (/v3/info). */
+  restartAfterCrash(): void {
+    this.started = new Date(Math.max(Date.now(), Date.parse(this.started) + 1)).toISOString();
     this.start();
+  }
+
+  /** A MediaMTX restart: same port, configuration back to the file's, new `started`. */
+  restart(): void {
+    this.crash();
+    this.restartAfterCrash();
   }
 
   pathConfigs(): Map<string, Record<string, unknown>> {

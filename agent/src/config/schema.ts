@@ -94,6 +94,7 @@ const mediamtxSchema = z.strictObject({
     })
     .prefault(""),
   health_interval: durationAtLeast(100, "100ms").prefault("5s"),
+  retry_interval: durationAtLeast(50, "50ms").prefault("250ms"),
   request_timeout: durationAtLeast(100, "100ms").prefault("3s"),
   /** Looked for when MediaMTX does not answer, to tell "not installed" from "down". */
   binary: z.union([absolutePath, z.literal("")]).prefault("/usr/bin/mediamtx"),

@@ -82,7 +82,8 @@ const PAGE_SIZE = 100;
 
 /** Typed client for the MediaMTX control API v3; every response is validated. */
 export class MediaMtxClient {
-  private readonly authorization: string | undefined;
+  /** The Authorization header value, or undefined without credentials. */
+  readonly authorization: string | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.authorization =

@@ -3,16 +3,26 @@ import type { Logger } from "../log/logger.ts";
 import type { HealthComponent } from "../status/health.ts";
 import { coalesced } from "../util/coalesced.ts";
 import type { MediaMtxClient } from "./client.ts";
+import { ConnectionWatch } from "./connection-watch.ts";
 import type { PathReconciler } from "./path-reconciler.ts";
 
 export type MediaMtxState = "starting" | "up" | "down";
 
-const MAX_BACKOFF_MS = 60_000;
+export interface MonitorTiming {
+  /** Between checks of /v3/info while MediaMTX answers. */
+  intervalMs: number;
+  /** Between checks while it does not: short, so its return is acted on at once. */
+  retryMs: number;
+}
 
 /**
  * Watches MediaMTX's /v3/info: when it comes up, or restarts (its start time changes), every
- * path is applied again. While it is down, checks back off exponentially and `available`
- * is false, so callers fail fast instead of waiting for timeouts (a circuit breaker).
+ * path and recording is applied again. Recovery must not wait for the next periodic check:
+ * an idle connection held open to MediaMTX closes the moment its process dies, which triggers
+ * a check at once; while it is down, checks repeat every `retryMs` (a refused loopback
+ * connection costs nothing), so paths are back within about that long after MediaMTX answers
+ * again, with no fast polling while all is well. While it is down, `available` is false, so
+ * callers fail fast instead of waiting for timeouts (a circuit breaker).
  */
 export class MediaMtxMonitor {
   state: MediaMtxState = "starting";
@@ -22,15 +32,21 @@ export class MediaMtxMonitor {
   private started: string | undefined;
   private timer: Timer | undefined;
   private running = false;
+  private checking: Promise<void> | undefined;
+  private again = false;
+  private readonly watch: ConnectionWatch;
 
   constructor(
     private readonly client: MediaMtxClient,
     private readonly reconciler: PathReconciler,
-    private readonly intervalMs: number,
+    apiUrl: string,
+    private readonly timing: MonitorTiming,
     private readonly log: Logger,
     /** MediaMTX's program; "" when it is not this machine's to check. */
     private readonly binary = "",
-  ) {}
+  ) {
+    this.watch = new ConnectionWatch(apiUrl, client.authorization, () => this.checkNow());
+  }
 
   get available(): boolean {
     return this.state === "up";
@@ -38,12 +54,39 @@ export class MediaMtxMonitor {
 
   start(): void {
     this.running = true;
-    void this.check();
+    this.checkNow();
   }
 
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    this.watch.close();
+  }
+
+  /**
+   * Check now instead of at the next tick. One check at a time: asked during one, another
+   * follows it at once, since what prompted the ask may postdate what that check saw.
+   */
+  private checkNow(): void {
+    if (!this.running) return;
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.again = false;
+    this.checking = this.check().finally(() => {
+      this.checking = undefined;
+      if (this.again) this.checkNow();
+      else this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    const delay = this.state === "up" ? this.timing.intervalMs : this.timing.retryMs;
+    this.timer = setTimeout(() => this.checkNow(), delay);
   }
 
   /** Apply desired paths now (cameras changed); folded if one is running, skipped while down. */
@@ -64,7 +107,6 @@ export class MediaMtxMonitor {
   }
 
   private async check(): Promise<void> {
-    if (!this.running) return;
     try {
       const info = await this.client.info();
       const restarted = this.started !== undefined && info.started !== this.started;
@@ -73,6 +115,8 @@ export class MediaMtxMonitor {
       this.started = info.started;
       this.state = "up";
       this.failures = 0;
+      // Watch before applying: a crash during the apply is then noticed too.
+      if (this.running) this.watch.open();
       if (restarted || cameBack) {
         this.log.info({ version: info.version, restarted }, "MediaMTX available: applying paths");
         await this.reconcile();
@@ -81,12 +125,6 @@ export class MediaMtxMonitor {
       this.failures++;
       this.markDown(error);
     }
-    if (!this.running) return;
-    const delay =
-      this.state === "up"
-        ? this.intervalMs
-        : Math.min(this.intervalMs * 2 ** Math.min(this.failures, 10), MAX_BACKOFF_MS);
-    this.timer = setTimeout(() => void this.check(), delay);
   }
 
   /** Why MediaMTX is down, in an operator's words. */

@@ -73,7 +73,23 @@ export class PathReconciler {
     return paths;
   }
 
-  async apply(): Promise<ApplyResult> {
+  /**
+   * Makes MediaMTX's paths match the desired state. Calls run one after another, never
+   * overlapping: two applies that both list a path as missing would both add it, and
+   * MediaMTX refuses the second (400 "path already exists").
+   */
+  apply(): Promise<ApplyResult> {
+    const run = this.queue.then(
+      () => this.applyOnce(),
+      () => this.applyOnce(),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async applyOnce(): Promise<ApplyResult> {
     const desired = this.desired();
     const current = new Map(
       (await this.client.listPathConfigs()).flatMap((conf) =>
