@@ -1,13 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { cameraView } from "../../agent/src/cameras/camera-view.ts";
+import { captureMode as chooseInput } from "../../agent/src/cameras/capture-mode.ts";
 import type { Camera } from "../../agent/src/cameras/types.ts";
 import { parseV4l2Info } from "../../agent/src/cameras/usb/v4l2-info.ts";
-import {
-  chooseInput,
-  commandLine,
-  publishArguments,
-} from "../../agent/src/mediamtx/publish-command.ts";
+import { commandLine, publishArguments } from "../../agent/src/mediamtx/publish-command.ts";
 
 const caps = (name: string) =>
   parseV4l2Info(readFileSync(join(import.meta.dir, "../fixtures/v4l2-ctl", name), "utf8"));
@@ -57,6 +55,44 @@ describe("publishing a USB camera", () => {
       "-c:v",
       "h264_v4l2m2m",
     ]);
+  });
+
+  test("the mode the API reports is the mode captured, configured format included", () => {
+    const c920 = camera("uvc-mjpeg-yuyv.txt");
+    const reported = (preference?: { format?: string; resolution?: string; fps?: number }) => {
+      const view = cameraView(c920, undefined, preference);
+      return `${view.resolution}@${view.fps}`;
+    };
+    const captured = (preference?: { format?: string; resolution?: string; fps?: number }) => {
+      const argv =
+        publishArguments(c920, {
+          ...options,
+          preferences: preference && { camera0: preference },
+        }) ?? [];
+      const at = (flag: string) => argv[argv.indexOf(flag) + 1];
+      return `${at("-video_size")}@${at("-framerate")}`;
+    };
+    // Not the largest frame the camera has (a slow YUYV one), but what is published.
+    expect(reported()).toBe("1920x1080@30");
+    expect(captured()).toBe("1920x1080@30");
+    for (const preference of [
+      { format: "YUYV" },
+      { format: "YUYV", resolution: "640x480", fps: 15 },
+      { resolution: "1280x720", fps: 15 },
+      { format: "NV12" },
+    ]) {
+      expect({ preference, mode: reported(preference) }).toEqual({
+        preference,
+        mode: captured(preference),
+      });
+    }
+    expect(chooseInput(c920.capabilities?.formats ?? [], { format: "YUYV" })?.inputFormat).toBe(
+      "yuyv422",
+    );
+    // A format the camera does not offer falls back to the default.
+    expect(chooseInput(c920.capabilities?.formats ?? [], { format: "NV12" })?.inputFormat).toBe(
+      "mjpeg",
+    );
   });
 
   test("a camera that only offers slow large frames uses the largest fast-enough one", () => {

@@ -1,3 +1,4 @@
+import { captureMode, type ModePreference } from "./capture-mode.ts";
 import type { Camera, Capabilities, FrameFormat } from "./types.ts";
 
 /** The contract's Camera object (§6.3), as results and camera_status_update carry it. */
@@ -14,28 +15,38 @@ export interface CameraView {
 export function cameraView(
   camera: Camera,
   streams: { rtsp: string; hls: string } | undefined,
+  preference: ModePreference | undefined,
 ): CameraView {
-  const mode = preferredMode(camera.capabilities);
+  const mode = reportedMode(camera.capabilities, preference);
   return {
     device: camera.id,
     status: camera.status,
     name: camera.name,
     resolution: mode ? `${mode.width}x${mode.height}` : "0x0",
-    fps: mode ? Math.round(mode.fps[0] ?? 0) : 0,
+    fps: mode ? Math.round(mode.fps) : 0,
     streams: streams ? { rtsp: streams.rtsp, hls: streams.hls } : {},
   };
 }
 
-/** The default capture mode: the largest frame size, at the highest rate it offers. */
-export function preferredMode(capabilities: Capabilities | undefined): FrameFormat | undefined {
+/**
+ * The mode the camera is captured in (the publisher's own choice); for a camera in no format
+ * the agent captures, its largest frame at its highest rate, so clients still see what it is.
+ */
+function reportedMode(
+  capabilities: Capabilities | undefined,
+  preference: ModePreference | undefined,
+): { width: number; height: number; fps: number } | undefined {
+  const formats = capabilities?.formats ?? [];
+  const captured = captureMode(formats, preference);
+  if (captured) return { ...captured.format, fps: captured.fps };
   let best: FrameFormat | undefined;
-  for (const format of capabilities?.formats ?? []) {
+  for (const format of formats) {
     const area = format.width * format.height;
     const bestArea = best ? best.width * best.height : -1;
     if (area > bestArea || (area === bestArea && (format.fps[0] ?? 0) > (best?.fps[0] ?? 0)))
       best = format;
   }
-  return best;
+  return best && { ...best, fps: best.fps[0] ?? 0 };
 }
 
 /** Distinct values for get_camera_capabilities and get_camera_status. */

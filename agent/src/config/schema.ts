@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { CAPTURE_FORMATS } from "../cameras/capture-mode.ts";
 import { parseDuration } from "../util/duration.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -149,6 +150,9 @@ export const configSchema = z
           message: 'camera settings are keyed by id, e.g. "camera0"',
         }),
         z.strictObject({
+          format: z
+            .enum(CAPTURE_FORMATS.map(([fourcc]) => fourcc) as [string, ...string[]])
+            .optional(),
           resolution: z
             .string()
             .regex(/^\d+x\d+$/, { message: 'expected a size such as "1280x720"' })

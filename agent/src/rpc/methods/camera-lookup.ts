@@ -14,5 +14,9 @@ export function cameraOr404(services: AgentServices, device: string): Camera {
 /** The contract's Camera object as a client reaching us at `host` should see it. */
 export function viewFor(services: AgentServices, camera: Camera, host: string): CameraView {
   const published = services.mediamtx.reconciler.publishes(camera);
-  return cameraView(camera, published ? streamUrls(services.config, host, camera.id) : undefined);
+  return cameraView(
+    camera,
+    published ? streamUrls(services.config, host, camera.id) : undefined,
+    services.config.cameras[camera.id],
+  );
 }

@@ -56,7 +56,7 @@ export const takeSnapshotMethod = defineMethod({
     services.notifier.publish("snapshot.taken", {
       device: camera.id,
       filename: name,
-      resolution: cameraView(camera, undefined).resolution,
+      resolution: cameraView(camera, undefined, services.config.cameras[camera.id]).resolution,
     });
     return {
       device: camera.id,
