@@ -3,8 +3,10 @@
 // real udev, the system is clean and confined, and the data partition survives a reboot.
 // Figures (boot → ready, RSS) go to tests/.tmp/artifacts/image-x86-64.json.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CAPTURE_FORMATS } from "../../agent/src/cameras/capture-mode.ts";
+import { commandLine } from "../../agent/src/mediamtx/publish-command.ts";
 import { eventually } from "../support/eventually.ts";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
 import { RpcClient } from "../support/rpc-client.ts";
@@ -43,6 +45,50 @@ function statusUpdates(client: RpcClient): StatusUpdate[] {
   };
   void pump();
   return seen;
+}
+
+/** Splits a POSIX shell command line as the agent writes them (plain words, '…' and "…"). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i] as string;
+    if (char === "'" || char === '"') {
+      const end = line.indexOf(char, i + 1);
+      word = (word ?? "") + line.slice(i + 1, end);
+      i = end;
+    } else if (char === " ") {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? "") + char;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** The MediaMTX API simulator as a guest program (no bun in the image), built once. */
+function buildGuestSimulator(): string {
+  const dir = join(REPO, "tests/.tmp/guest");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, "mediamtx-simulator");
+  const result = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "tests/support/mediamtx-simulator-main.ts",
+      "--compile",
+      // The image's x86-64 agent is the baseline build too: QEMU's CPU has no AVX2.
+      "--target=bun-linux-x64-baseline",
+      `--compile-executable-path=${join(REPO, "node_modules/.cache/bun-linux-x64-baseline/bin/bun")}`,
+      "--outfile",
+      out,
+    ],
+    { cwd: REPO, stdout: "pipe", stderr: "pipe" },
+  );
+  if (result.exitCode !== 0) throw new Error(`simulator build failed: ${result.stderr}`);
+  return out;
 }
 
 async function cameraList(client: RpcClient) {
@@ -161,6 +207,111 @@ describe("x86-64 image in QEMU", () => {
       await client.close();
     }
   }, 150_000);
+
+  test("vivid: the publish command the agent builds captures in every pixel format it can choose, at the mode it reports", async () => {
+    // MediaMTX is not in this image and cannot be had here: the simulator stands in for its
+    // API in the guest, so the guest's own agent writes camera0's path with its command.
+    await vm.upload(buildGuestSimulator(), "/var/tmp/mediamtx-simulator");
+    await vm.sh(
+      "systemd-run --unit=mediamtx-simulator -p StandardOutput=file:/var/tmp/mediamtx-simulator.log /var/tmp/mediamtx-simulator 9997",
+    );
+    await vm.sh("modprobe vivid n_devs=1");
+    // The id the agent keeps for this vivid instance (ids persist across plug-ins).
+    const first = await connect();
+    const id = await eventually(
+      async () =>
+        (await cameraList(first)).cameras.find((entry) => entry.status === "CONNECTED")?.device,
+      60_000,
+    ).finally(() => first.close());
+    const setCameras = (yaml: string) =>
+      vm.sh(
+        `sed -i 's/^cameras: .*$/cameras: ${yaml}/' /etc/camera-agent/config.yaml && systemctl restart camera-agent`,
+      );
+    const offered = new Set(
+      [
+        ...(await vm.sh("v4l2-ctl -d /dev/video0 --list-formats")).matchAll(/\[\d+\]: '([^']+)'/g),
+      ].map((match) => match[1]),
+    );
+    const choosable = CAPTURE_FORMATS.filter(([fourcc]) => offered.has(fourcc));
+    // vivid offers raw formats only; YUYV at least, which every UVC webcam has.
+    expect(choosable.map(([fourcc]) => fourcc)).toContain("YUYV");
+    const results: Record<string, unknown> = {};
+    try {
+      // The default mode first, then each format forced at one size (3 s of raw video).
+      for (const choice of [undefined, ...choosable]) {
+        const label = choice?.[0] ?? "default";
+        if (choice) await setCameras(`{${id}: {format: ${choice[0]}, resolution: 640x360}}`);
+        const client = await eventually(() => connect().catch(() => undefined), 60_000);
+        try {
+          const camera = await eventually(async () => {
+            const listed = (await cameraList(client)).cameras.find(
+              (entry) => entry.device === id && entry.status === "CONNECTED",
+            );
+            return listed as (typeof listed & { resolution: string; fps: number }) | undefined;
+          }, 60_000);
+          const capabilities = (await client.result("get_camera_capabilities", {
+            device: id,
+          })) as { formats: string[]; resolutions: string[]; fps_options: number[] };
+          expect(capabilities.resolutions).toContain(camera.resolution);
+          expect(capabilities.fps_options).toContain(camera.fps);
+          // The command the agent gave MediaMTX for the camera, once it reflects this choice.
+          const command = await eventually(async () => {
+            const answer = await vm.ssh(`curl -sf http://127.0.0.1:9997/v3/config/paths/get/${id}`);
+            if (answer.code !== 0) return undefined;
+            const line = (JSON.parse(answer.stdout) as { runOnDemand?: string }).runOnDemand ?? "";
+            return (!choice || line.includes(`-input_format ${choice[1]} `)) && line;
+          }, 60_000);
+          const argv = shellWords(command);
+          // Its input side, as MediaMTX's user runs it, into a file instead of MediaMTX.
+          const input = argv.slice(0, argv.indexOf("-i") + 2);
+          const out = `/var/tmp/capture-${label}.nut`;
+          await vm.sh(
+            `runuser -u mediamtx -- ${commandLine([...input, "-t", "3", "-c:v", "copy", "-f", "nut", "-y", out])}`,
+            120_000,
+          );
+          const probe = JSON.parse(
+            await vm.sh(
+              `ffprobe -v error -select_streams v:0 -show_entries stream=width,height,pix_fmt:frame=pts_time -of json ${out} && rm -f ${out}`,
+              120_000,
+            ),
+          ) as {
+            streams: Array<{ width: number; height: number; pix_fmt: string }>;
+            frames: Array<{ pts_time: string }>;
+          };
+          const stream = probe.streams[0];
+          const times = probe.frames.map((frame) => Number(frame.pts_time));
+          // vivid stamps frames at multiples of its frame period and skips frames it cannot
+          // make in time (TCG is slow), so the shortest gap between frames is the period.
+          const gaps = times.slice(1).map((time, i) => time - (times[i] as number));
+          const fps = Math.round(1 / Math.min(...gaps));
+          const inputFormat = argv[argv.indexOf("-input_format") + 1];
+          results[label] = {
+            reported: `${camera.resolution}@${camera.fps}`,
+            captured: `${stream?.width}x${stream?.height}@${fps}`,
+            pix_fmt: stream?.pix_fmt,
+            frames: times.length,
+          };
+          expect({ label, mode: `${stream?.width}x${stream?.height}@${fps}` }).toEqual({
+            label,
+            mode: `${camera.resolution}@${camera.fps}`,
+          });
+          if (choice) expect(camera.resolution).toBe("640x360");
+          expect(stream?.pix_fmt).toBe(inputFormat);
+          expect(capabilities.formats).toContain(choice?.[0] ?? "YUYV");
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      figures.vivid_capture = JSON.stringify(results);
+      await setCameras("{}");
+      await vm.ssh("systemctl stop mediamtx-simulator; systemctl reset-failed mediamtx-simulator");
+      await vm.sh("rmmod vivid");
+    }
+    // The agent asked the simulator for nothing MediaMTX would refuse.
+    expect(await vm.sh("cat /var/tmp/mediamtx-simulator.log")).not.toContain("violation:");
+    await vm.waitForHealth("/health/ready", 60_000);
+  }, 900_000);
 
   test(
     "a reboot keeps config, database, camera ids and the machine id (data partition)",

@@ -1,6 +1,7 @@
 // MediaMTX's authMethod: http hook: what the agent allows, asked the way MediaMTX asks.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ApiKeyStore } from "../../agent/src/auth/api-keys.ts";
+import type { AuthRequest } from "../support/mediamtx-simulator.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 
 let agent: TestAgent;
@@ -22,24 +23,14 @@ afterAll(async () => {
   await agent.stop();
 });
 
-/** The decision for one MediaMTX request (its JSON payload), as the status MediaMTX sees. */
-async function ask(fields: Record<string, unknown>): Promise<number> {
-  const payload = {
+/** The decision for one MediaMTX request, asked with the body MediaMTX sends. */
+function ask(fields: Partial<AuthRequest> & Pick<AuthRequest, "action">): Promise<number> {
+  return agent.mediamtx.askAuth(`${agent.httpUrl}/internal/mediamtx/auth`, {
     ip: "192.168.1.50",
-    user: "",
-    password: "",
-    token: "",
     path: "camera0",
     protocol: "rtsp",
-    id: null,
-    query: "",
     ...fields,
-  };
-  const response = await fetch(`${agent.httpUrl}/internal/mediamtx/auth`, {
-    method: "POST",
-    body: JSON.stringify(payload),
   });
-  return response.status;
 }
 
 describe("MediaMTX authentication hook", () => {

@@ -1,12 +1,22 @@
 // A MediaMTX control API stand-in (MediaMTX has no package here). It keeps configuration and
 // path state like the real server and refuses - and records as a violation - every request
 // the vendored OpenAPI spec does not allow. Tests assert `violations` stays empty.
+//
+// Where the agent depends on the real server's behaviour, it mirrors it (each is tested in
+// tests/integration/mediamtx-simulator.test.ts against the reference it cites):
+// - a restart loses everything added through the API and reports a new `started`;
+// - a runOnDemand path is not available until a reader arrives, and stops when none is left;
+// - a recording path writes segments named by recordPath, its extension by recordFormat;
+// - authMethod: http asks with the exact JSON body MediaMTX posts (askAuth).
 
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Server } from "bun";
+// As a file (a path), so a compiled simulator (mediamtx-simulator-main.ts) carries it inside.
+import specFile from "../fixtures/mediamtx/openapi.yaml" with { type: "file" };
 import { OpenApi } from "./openapi.ts";
 
-const spec = new OpenApi(join(import.meta.dir, "../fixtures/mediamtx/openapi.yaml"));
+const spec = new OpenApi(specFile as unknown as string);
 
 export interface Violation {
   method: string;
@@ -20,12 +30,31 @@ interface RuntimePath {
   inboundBytes: number;
   outboundBytes: number;
   readers: number;
+  onDemandRunning?: boolean;
+  recording?: boolean;
+}
+
+/** What MediaMTX knows of a request it asks authHTTPAddress about. */
+export interface AuthRequest {
+  ip: string;
+  action: "publish" | "read" | "playback" | "api" | "metrics" | "pprof";
+  user?: string;
+  password?: string;
+  token?: string;
+  path?: string;
+  protocol?: "rtsp" | "rtmp" | "hls" | "webrtc" | "srt" | "";
+  id?: string | null;
+  query?: string;
 }
 
 export interface SimulatorOptions {
   credentials?: { user: string; password: string };
   /** Answer in the shape of releases before 1.15: deprecated fields only (ready, tracks, …). */
   legacy?: boolean;
+  /** The API port (default: any free one). */
+  port?: number;
+  /** Told of every refused request as it happens (the standalone simulator prints them). */
+  onViolation?: (violation: Violation) => void;
 }
 
 export class MediaMtxSimulator {
@@ -39,12 +68,19 @@ export class MediaMtxSimulator {
     apiAddress: "127.0.0.1:9997",
     rtspAddress: ":8554",
   };
-  private pathDefaults: Record<string, unknown> = { record: false, recordFormat: "fmp4" };
+  // mediamtx.yml's defaults for what the simulator acts on.
+  private pathDefaults: Record<string, unknown> = {
+    record: false,
+    recordFormat: "fmp4",
+    recordPath: "./recordings/%path/%Y-%m-%d_%H-%M-%S-%f",
+  };
   private readonly confs = new Map<string, Record<string, unknown>>();
   private readonly runtime = new Map<string, RuntimePath>();
   private readonly recordings = new Map<string, string[]>();
 
-  constructor(private readonly options: SimulatorOptions = {}) {}
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.port = options.port ?? 0;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -95,7 +131,81 @@ export class MediaMtxSimulator {
   /** As if a publisher started (or stopped) on a configured path. */
   setAvailable(name: string, available: boolean, codecs: string[] = ["H264"]): void {
     const path = this.runtime.get(name);
-    if (path) Object.assign(path, { available, codecs: available ? codecs : [] });
+    if (!path) return;
+    Object.assign(path, { available, codecs: available ? codecs : [] });
+    this.recordIfDue(name);
+  }
+
+  /**
+   * A reader (RTSP/HLS/WebRTC client) asks for a path. On a runOnDemand path with no
+   * publisher, MediaMTX starts the command and the path becomes available once it publishes
+   * (here at once); without one, a path with no publisher is refused. Returns whether the
+   * reader gets a stream.
+   */
+  read(name: string): boolean {
+    const path = this.runtime.get(name);
+    const conf = this.confs.get(name);
+    if (!path || !conf) return false;
+    if (!path.available) {
+      if (!conf.runOnDemand) return false;
+      path.onDemandRunning = true;
+      this.setAvailable(name, true);
+    }
+    path.readers++;
+    return true;
+  }
+
+  /**
+   * A reader leaves. With none left, an on-demand command is stopped (MediaMTX waits
+   * runOnDemandCloseAfter first; here at once) and the path is unavailable again.
+   */
+  leave(name: string): void {
+    const path = this.runtime.get(name);
+    if (!path || path.readers === 0) return;
+    path.readers--;
+    if (path.readers === 0 && path.onDemandRunning) {
+      path.onDemandRunning = false;
+      this.setAvailable(name, false);
+    }
+  }
+
+  /**
+   * Asks `hookUrl` what MediaMTX's authMethod: http asks before a publish, read, playback or
+   * API call: a POST with exactly these JSON fields, every one present (id is null when the
+   * session has none); a 2xx answer allows. Returns the HTTP status.
+   */
+  async askAuth(hookUrl: string, request: AuthRequest): Promise<number> {
+    const body = {
+      ip: request.ip,
+      user: request.user ?? "",
+      password: request.password ?? "",
+      token: request.token ?? "",
+      action: request.action,
+      path: request.path ?? "",
+      protocol: request.protocol ?? "",
+      id: request.id ?? null,
+      query: request.query ?? "",
+    };
+    const response = await fetch(hookUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  /** Starts a segment file when a recording path has a publisher, as MediaMTX's recorder does. */
+  private recordIfDue(name: string): void {
+    const conf = this.confs.get(name);
+    const path = this.runtime.get(name);
+    if (!conf || !path?.available || conf.record !== true || path.recording) return;
+    path.recording = true;
+    const now = new Date();
+    const file = segmentFile(String(conf.recordPath), String(conf.recordFormat), name, now);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, "");
+    this.recordings.set(name, [...(this.recordings.get(name) ?? []), now.toISOString()]);
   }
 
   addRecording(path: string, starts: string[]): void {
@@ -130,7 +240,9 @@ export class MediaMtxSimulator {
   }
 
   private refuse(request: Request, url: URL, status: number, problem: string): Response {
-    this.violations.push({ method: request.method, path: url.pathname + url.search, problem });
+    const violation = { method: request.method, path: url.pathname + url.search, problem };
+    this.violations.push(violation);
+    this.options.onViolation?.(violation);
     return error(status, problem);
   }
 
@@ -169,16 +281,19 @@ export class MediaMtxSimulator {
           outboundBytes: 0,
           readers: 0,
         });
+        this.recordIfDue(name);
         return ok();
       case "configPathsPatch": {
         const conf = this.confs.get(name);
         if (!conf) return error(404, "path configuration not found");
         Object.assign(conf, body, { name });
+        this.recordChanged(name);
         return ok();
       }
       case "configPathsReplace":
         if (!this.confs.has(name)) return error(404, "path configuration not found");
         this.confs.set(name, { ...this.pathDefaults, ...body, name });
+        this.recordChanged(name);
         return ok();
       case "configPathsDelete":
         if (!this.confs.delete(name)) return error(404, "path configuration not found");
@@ -216,6 +331,13 @@ export class MediaMtxSimulator {
     }
   }
 
+  /** record turned off ends the segment; turned on (with a publisher) starts one. */
+  private recordChanged(name: string): void {
+    const path = this.runtime.get(name);
+    if (path && this.confs.get(name)?.record !== true) path.recording = false;
+    this.recordIfDue(name);
+  }
+
   private pathState(name: string): Record<string, unknown> {
     const path = this.runtime.get(name) as RuntimePath;
     const readers = Array.from({ length: path.readers }, (_, i) => ({
@@ -250,6 +372,30 @@ export class MediaMtxSimulator {
       source: path.available ? { type: "rtspSession", id: "s1" } : null,
     };
   }
+}
+
+/**
+ * A segment's file: recordPath with MediaMTX's variables filled in (mediamtx.yml: "%path (path
+ * name), %Y %m %d (year, month, day), %H %M %S (hours, minutes, seconds), %f (microseconds),
+ * %z (time zone), %s (unix epoch)"; "Extension is added automatically"), in UTC, this machine's
+ * and the appliance's zone.
+ */
+export function segmentFile(recordPath: string, format: string, path: string, at: Date): string {
+  const two = (value: number) => String(value).padStart(2, "0");
+  const values: Record<string, string> = {
+    path,
+    Y: String(at.getUTCFullYear()),
+    m: two(at.getUTCMonth() + 1),
+    d: two(at.getUTCDate()),
+    H: two(at.getUTCHours()),
+    M: two(at.getUTCMinutes()),
+    S: two(at.getUTCSeconds()),
+    f: String(at.getUTCMilliseconds() * 1000).padStart(6, "0"),
+    z: "+0000",
+    s: String(Math.floor(at.getTime() / 1000)),
+  };
+  const name = recordPath.replace(/%(path|[YmdHMSfzs])/g, (_, key: string) => values[key] ?? "");
+  return `${name}${format === "mpegts" ? ".ts" : ".mp4"}`;
 }
 
 function page<T>(items: T[], params: Record<string, string>) {
