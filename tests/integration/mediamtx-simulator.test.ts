@@ -176,6 +176,6 @@ describe("the MediaMTX simulator behaves like MediaMTX", () => {
       id: null,
       query: "",
     });
-    expect((seen[1]?.body as { id: string }).id).toBe("5f3c6a3e-8d1b-4c27-9e55-3b8f2a7d9c41");
+    expect(seen[1]?.body).toMatchObject({ id: "5f3c6a3e-8d1b-4c27-9e55-3b8f2a7d9c41" });
   });
 });
