@@ -22,6 +22,7 @@ const OPTIONS = {
   "mediamtx-config": { type: "string" },
   tls: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
 } as const;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,14 +30,19 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    return usage((error as Error).message);
+    return usage(argumentProblem(error));
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (values.help || command === "help" || command === undefined) {
-    console.log(USAGE);
-    return command === undefined && !values.help ? 2 : 0;
+  if (values.version && command === undefined) {
+    versionCommand();
+    return 0;
   }
+  if (values.help || command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === undefined) return usage("which command? (run, check-config, init, keys, …)");
   try {
     switch (command) {
       case "run":
@@ -77,14 +83,34 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function expectArgs(args: string[], count: number, message = "unexpected arguments"): string[] {
-  if (args.length !== count) throw new UsageError(message);
-  return args;
+function expectArgs(args: string[], count: number, message?: string): string[] {
+  if (args.length === count) return args;
+  throw new UsageError(
+    message ??
+      `unexpected argument${args.length - count > 1 ? "s" : ""}: ${args.slice(count).join(" ")}`,
+  );
 }
 
+/** A usage error is its one-line cause and where the full usage is; exit status 2. */
 function usage(problem: string): number {
-  console.error(`camera-agent: ${problem}\n\n${USAGE}`);
+  console.error(`camera-agent: ${problem}\nRun "camera-agent --help" for commands and options.`);
   return 2;
+}
+
+/** node:util parseArgs' error, in one line of our own words. */
+function argumentProblem(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'(-[^']*)'/.exec(message)?.[1]?.replace(/^(--?[\w-]+).*$/, "$1");
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${option ?? message}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return option && /argument missing|requires a value/.test(message)
+        ? `option ${option} needs a value`
+        : `option ${option ?? ""} takes no value`;
+    default:
+      return message.split("\n")[0] ?? message;
+  }
 }
 
 const status = await main(Bun.argv.slice(2));

@@ -85,14 +85,33 @@ describe("camera-agent CLI", () => {
     expect(missing.stderr).toContain("config file not found");
   });
 
-  test("usage errors exit 2; help exits 0", async () => {
-    for (const args of [["frobnicate"], [], ["run", "extra"], ["--bogus"], ["keys", "explode"]]) {
+  test("usage errors exit 2 with their cause in one line and a pointer to --help; help exits 0", async () => {
+    const hint = 'Run "camera-agent --help" for commands and options.\n';
+    for (const [args, cause] of [
+      [["frobnicate"], 'unknown command "frobnicate"'],
+      [[], "which command? (run, check-config, init, keys, …)"],
+      [["run", "extra"], "unexpected argument: extra"],
+      [["--bogus"], "unknown option --bogus"],
+      [["run", "--config"], "option --config needs a value"],
+      [["keys", "explode"], "keys needs one of: create, list, revoke"],
+      [["token", "--role", "root"], "--role must be viewer, operator or admin"],
+    ] as const) {
       const result = await cli(...args);
-      expect({ args, code: result.code }).toEqual({ args, code: 2 });
-      expect(result.stderr + result.stdout).toContain("Usage: camera-agent <command>");
+      expect({ args, code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        args,
+        code: 2,
+        stdout: "",
+        stderr: `camera-agent: ${cause}\n${hint}`,
+      });
     }
-    expect((await cli("--help")).code).toBe(0);
-    expect((await cli("token", "--role", "root")).code).toBe(2);
+    const help = await cli("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: camera-agent <command>");
+    for (const flag of ["--version", "-V"]) {
+      const version = await cli(flag);
+      expect({ flag, code: version.code }).toEqual({ flag, code: 0 });
+      expect(version.stdout).toStartWith("camera-agent ");
+    }
   });
 });
 

@@ -13,14 +13,14 @@ Commands:
                                   mediamtx.yml) unless they exist; never replaces a secret.
                                   --tls: also a self-signed certificate for wss:// (at
                                   server.tls_cert/tls_key, default /etc/camera-agent/tls/).
-  version                         Print version, git commit, build date, runtime and architecture.
+  version, --version, -V          Print version, git commit, build date, runtime and architecture.
   keys create --role ROLE --name NAME [--expires DURATION]
                                   Create an API key; the key is printed once and only its hash kept.
   keys list [--json]              List API keys (never the keys themselves).
   keys revoke ID|NAME             Revoke an API key; sessions using it end at their next call.
   token --role ROLE [--ttl DURATION] [--user USER]
                                   Mint an HS256 JWT with the configured secret (default ttl 1h).
-  help                            Show this text.
+  help, --help, -h                Show this text.
 
 Options:
   --config FILE                   Config file for run, init, keys and token.
