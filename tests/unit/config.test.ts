@@ -65,6 +65,32 @@ describe("config file errors, as the user sees them", () => {
     ]);
   });
 
+  test("messages say what is accepted: durations need a unit, counts are whole, bounds in words", async () => {
+    const path = file(
+      "words.yaml",
+      "server:\n  port: 70000\n  idle_timeout: 120\nlimits:\n  max_connections: 1.5\n  max_batch: 0\n",
+    );
+    expect(await problems(path)).toEqual([
+      `${path}: server.port: must be at most 65535`,
+      `${path}: server.idle_timeout: expected a duration with a unit, such as "120s" or "120ms" (ms, s, m, h or d), not the bare number 120`,
+      `${path}: limits.max_connections: expected a whole number`,
+      `${path}: limits.max_batch: must be more than 0`,
+    ]);
+  });
+
+  test("a YAML syntax error does not hide the file's other problems", async () => {
+    const path = file(
+      "both.yaml",
+      "server:\n  idle_timeout: 120\n  host: [a\nlog:\n  level: loud\n",
+    );
+    const found = await problems(path);
+    expect(found[0]).toMatch(new RegExp(`^${path}: line \\d+, column \\d+: invalid YAML: `));
+    expect(found).toContain(
+      `${path}: server.idle_timeout: expected a duration with a unit, such as "120s" or "120ms" (ms, s, m, h or d), not the bare number 120`,
+    );
+    expect(found.some((problem) => problem.startsWith(`${path}: log.level:`))).toBe(true);
+  });
+
   test("every problem is listed, not just the first", async () => {
     const path = file(
       "many.yaml",

@@ -28,8 +28,18 @@ export interface LoadOptions {
 }
 
 export async function loadConfig(options: LoadOptions = {}): Promise<AgentConfig> {
-  const raw = options.file === undefined ? {} : await readConfigFile(options.file);
-  return resolveConfig(raw, options.file, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  if (options.file === undefined) return resolveConfig({}, undefined, env);
+  const { document, syntax } = await readConfigFile(options.file);
+  if (syntax.length === 0) return resolveConfig(document, options.file, env);
+  // A syntax error must not hide the file's other problems: check what could be read.
+  let others: string[] = [];
+  try {
+    resolveConfig(document ?? {}, options.file, env);
+  } catch (error) {
+    if (error instanceof ConfigError) others = error.problems;
+  }
+  throw new ConfigError([...syntax, ...others]);
 }
 
 /** Validates an already-parsed document (file contents or a test's object) with env overrides. */
@@ -59,7 +69,8 @@ export function resolveConfig(
   ]);
 }
 
-async function readConfigFile(file: string): Promise<unknown> {
+/** The file's document (as much as could be read) and its YAML syntax errors, if any. */
+async function readConfigFile(file: string): Promise<{ document: unknown; syntax: string[] }> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -70,21 +81,20 @@ async function readConfigFile(file: string): Promise<unknown> {
       throw new ConfigError([`${file}: permission denied reading config file`]);
     throw new ConfigError([`${file}: cannot read config file (${code ?? String(error)})`]);
   }
-  const document = YAML.parseDocument(text, { uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((error) => {
-        const position = error.linePos?.[0];
-        const at = position ? `line ${position.line}, column ${position.col}: ` : "";
-        const message = (error.message.split("\n")[0] ?? "").replace(
-          / at line \d+, column \d+:?$/,
-          "",
-        );
-        return `${file}: ${at}invalid YAML: ${message}`;
-      }),
-    );
+  const parsed = YAML.parseDocument(text, { uniqueKeys: true });
+  const syntax = parsed.errors.map((error) => {
+    const position = error.linePos?.[0];
+    const at = position ? `line ${position.line}, column ${position.col}: ` : "";
+    const message = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+    return `${file}: ${at}invalid YAML: ${message}`;
+  });
+  let document: unknown;
+  try {
+    document = parsed.toJS() ?? {};
+  } catch {
+    document = undefined;
   }
-  return document.toJS() ?? {};
+  return { document, syntax };
 }
 
 interface EnvResult {

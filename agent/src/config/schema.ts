@@ -6,7 +6,13 @@ import { parseDuration } from "../util/duration.ts";
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const duration = z
-  .string()
+  .string({
+    // A bare number is the usual slip ("idle_timeout: 120"): say which units there are.
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? `expected a duration with a unit, such as "${issue.input}s" or "${issue.input}ms" (ms, s, m, h or d), not the bare number ${issue.input}`
+        : 'expected a duration such as "500ms", "5s", "15m", "1h" or "30d"',
+  })
   .refine((text) => parseDuration(text) !== undefined, {
     message: 'expected a duration such as "500ms", "5s", "15m", "1h" or "30d"',
   })
