@@ -138,7 +138,14 @@ describe("MediaMTX paths follow the cameras", () => {
     };
     const component = health.components.find((entry) => entry.name === "mediamtx");
     expect(component?.status).toBe("unhealthy");
-    expect(component?.message).toStartWith("MediaMTX unreachable");
+    expect(component?.message).toBe(
+      `MediaMTX unreachable: MediaMTX at ${agent.mediamtx.url} did not answer: connection refused (is it running?)`,
+    );
+    // Logged once, in one line of our words: no stack trace, no runtime's question.
+    const warnings = agent.logs.filter((line) => line.includes("MediaMTX unreachable"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] ?? "{}")).not.toHaveProperty("err");
+    expect(warnings[0]).toContain("connection refused");
     expect((await fetch(`${agent.httpUrl}/health/ready`)).status).toBe(200);
     agent.mediamtx.start();
     await eventually(() => conf(agent, "camera0"), 15_000);

@@ -201,7 +201,7 @@ export class MediaMtxClient {
       });
     } catch (error) {
       throw new MediaMtxUnavailable(
-        `MediaMTX at ${this.options.baseUrl} did not answer: ${(error as Error).message}`,
+        `MediaMTX at ${this.options.baseUrl} did not answer: ${unreachableReason(error, this.options.timeoutMs ?? 3000)}`,
       );
     }
     const text = await response.text();
@@ -214,6 +214,25 @@ export class MediaMtxClient {
       );
     }
     return parsed;
+  }
+}
+
+/** A failed fetch in our words (the runtime's own messages ask users odd questions). */
+function unreachableReason(error: unknown, timeoutMs: number): string {
+  const { code, name } = error as { code?: string; name?: string };
+  if (name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused (is it running?)";
+    case "ENOTFOUND":
+      return "host name not found";
+    case "ECONNRESET":
+      return "connection reset";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    default:
+      return code ?? "connection failed";
   }
 }
 

@@ -101,9 +101,10 @@ export class MediaMtxMonitor {
 
   /** The client call failed for lack of MediaMTX: open the breaker until the next check. */
   markDown(error: unknown): void {
-    if (this.state !== "down") this.log.warn({ err: error }, "MediaMTX unreachable");
-    this.state = "down";
     this.lastError = error instanceof Error ? error.message : String(error);
+    // One line, no stack: MediaMTX being away is a state, not a bug in the agent.
+    if (this.state !== "down") this.log.warn({ reason: this.lastError }, "MediaMTX unreachable");
+    this.state = "down";
   }
 
   private async check(): Promise<void> {
