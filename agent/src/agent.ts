@@ -33,6 +33,7 @@ import { viewFor } from "./rpc/methods/camera-lookup.ts";
 import { methods } from "./rpc/methods/index.ts";
 import type { AgentServices } from "./services.ts";
 import { openDatabase } from "./state/database.ts";
+import { ensureWritableDir } from "./state/writable-dir.ts";
 import { HealthReporter } from "./status/health.ts";
 import { RpcStats } from "./status/rpc-stats.ts";
 import { storageComponent } from "./status/storage.ts";
@@ -54,7 +55,7 @@ export interface RunningAgent {
 /** Builds every part from the config, binds the listeners, and returns once ready. */
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const startedAt = Date.now();
-  await mkdir(config.state.dir, { recursive: true, mode: 0o750 });
+  await ensureWritableDir(config.state.dir, "state.dir");
   await mkdir(config.storage.root, { recursive: true, mode: 0o750 }).catch((error: unknown) =>
     log.error({ err: error, path: config.storage.root }, "cannot create the storage root"),
   );

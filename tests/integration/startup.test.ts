@@ -1,5 +1,24 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTestAgent } from "../support/test-agent.ts";
+
+test("a state.dir that cannot be written fails start-up naming the key, the variable and the fix", async () => {
+  // A file where a directory should be: refused even for root (EACCES needs a non-root user).
+  const dir = mkdtempSync(join(tmpdir(), "camera-agent-state-"));
+  try {
+    const blocker = join(dir, "not-a-directory");
+    writeFileSync(blocker, "");
+    const rejected = startTestAgent({ state: { dir: join(blocker, "state") } });
+    await expect(rejected).rejects.toThrow(
+      `state.dir ${join(blocker, "state")} cannot be written by this user`,
+    );
+    await expect(rejected).rejects.toThrow("CAMERA_AGENT_STATE_DIR");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("a port in use fails start-up with the listener and its config keys named", async () => {
   const squatter = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
