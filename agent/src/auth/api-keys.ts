@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { withFileLock } from "../util/file-lock.ts";
 import { isoUtc } from "../util/time.ts";
 import { type Role, roleSchema } from "./roles.ts";
 
@@ -85,38 +86,46 @@ export class ApiKeyStore {
     if (!KEY_NAME_PATTERN.test(spec.name)) {
       throw new Error("key name must be 1-64 letters, digits, '.', '_' or '-'");
     }
-    const records = await this.records();
-    if (records.some((record) => record.name === spec.name && this.status(record) === "active")) {
-      throw new Error(`an active key named "${spec.name}" already exists`);
-    }
     const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
-    const now = this.now();
-    const record: ApiKeyRecord = {
-      id: `key_${randomBytes(6).toString("hex")}`,
-      name: spec.name,
-      role: spec.role,
-      lookup: lookupOf(key),
-      hash: await Bun.password.hash(key, HASH),
-      created_at: isoUtc(now),
-      expires_at: spec.expiresInMs === undefined ? null : isoUtc(now + spec.expiresInMs),
-      revoked_at: null,
-    };
-    await this.write([...records, record]);
-    return { key, record };
+    // Hashed before taking the lock: argon2 is the slow part, and needs nothing from the file.
+    const hash = await Bun.password.hash(key, HASH);
+    // Read, check and write under the file's lock: two `keys` commands at once must not each
+    // write their own copy over the other's acknowledged change.
+    return withFileLock(this.path, async () => {
+      const records = await this.records();
+      if (records.some((record) => record.name === spec.name && this.status(record) === "active")) {
+        throw new Error(`an active key named "${spec.name}" already exists`);
+      }
+      const now = this.now();
+      const record: ApiKeyRecord = {
+        id: `key_${randomBytes(6).toString("hex")}`,
+        name: spec.name,
+        role: spec.role,
+        lookup: lookupOf(key),
+        hash,
+        created_at: isoUtc(now),
+        expires_at: spec.expiresInMs === undefined ? null : isoUtc(now + spec.expiresInMs),
+        revoked_at: null,
+      };
+      await this.write([...records, record]);
+      return { key, record };
+    });
   }
 
   /** Marks the key revoked (kept for the audit trail); matches by id or by name. */
-  async revoke(idOrName: string): Promise<ApiKeyRecord | undefined> {
-    const records = await this.records();
-    const target =
-      records.find((record) => record.id === idOrName) ??
-      records.find((record) => record.name === idOrName && record.revoked_at === null);
-    if (!target) return undefined;
-    if (target.revoked_at === null) {
-      target.revoked_at = isoUtc(this.now());
-      await this.write(records);
-    }
-    return target;
+  revoke(idOrName: string): Promise<ApiKeyRecord | undefined> {
+    return withFileLock(this.path, async () => {
+      const records = await this.records();
+      const target =
+        records.find((record) => record.id === idOrName) ??
+        records.find((record) => record.name === idOrName && record.revoked_at === null);
+      if (!target) return undefined;
+      if (target.revoked_at === null) {
+        target.revoked_at = isoUtc(this.now());
+        await this.write(records);
+      }
+      return target;
+    });
   }
 
   async verify(key: string): Promise<ApiKeyCheck> {
