@@ -43,7 +43,8 @@ export class Notifier {
     active_clients: number;
     topic_counts: Record<string, number>;
   } {
-    const topicCounts: Record<string, number> = {};
+    // No prototype: topic names are the clients' strings ("constructor", "__proto__", …).
+    const topicCounts: Record<string, number> = Object.create(null);
     let total = 0;
     let active = 0;
     for (const connection of this.connections()) {

@@ -10,14 +10,33 @@ const ALIASES: Record<string, readonly string[]> = {
   system_health_update: ["system.health", "system.startup", "system.shutdown", "system.error"],
 };
 
+/**
+ * Most topics one socket may hold: every event is matched against each, and a viewer must not
+ * be able to grow the agent's memory without bound by subscribing to ever new names.
+ */
+export const MAX_TOPICS_PER_SOCKET = 64;
+
 export type Filters = Record<string, string | number | boolean>;
 
 /** One socket's topics; repeated subscribes add (union), unknown topics are kept as given. */
 export class Subscriptions {
   private readonly topics = new Map<string, Filters>();
 
-  add(topics: readonly string[], filters: Filters): void {
-    for (const topic of topics) this.topics.set(topic, filters);
+  get size(): number {
+    return this.topics.size;
+  }
+
+  /**
+   * Adds the topics with these filters; false (and nothing added) when that would take the
+   * socket past MAX_TOPICS_PER_SOCKET.
+   */
+  add(topics: readonly string[], filters: Filters): boolean {
+    const fresh = new Set(topics.filter((topic) => !this.topics.has(topic)));
+    if (this.topics.size + fresh.size > MAX_TOPICS_PER_SOCKET) return false;
+    // A copy without a prototype: filter keys are the caller's strings ("__proto__" included).
+    const own: Filters = Object.assign(Object.create(null), filters);
+    for (const topic of topics) this.topics.set(topic, own);
+    return true;
   }
 
   /** Removes the given topics (all when none given); returns what was removed. */
@@ -37,7 +56,9 @@ export class Subscriptions {
   /** Whether an event on `topic` with these params goes to this socket. */
   wants(topic: string, params: Record<string, unknown>): boolean {
     const matches = (filters: Filters) =>
-      Object.entries(filters).every(([key, value]) => params[key] === value);
+      Object.entries(filters).every(
+        ([key, value]) => Object.hasOwn(params, key) && params[key] === value,
+      );
     const direct = this.topics.get(topic);
     if (direct && matches(direct)) return true;
     for (const [alias, family] of Object.entries(ALIASES)) {

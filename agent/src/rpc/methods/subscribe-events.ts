@@ -1,19 +1,34 @@
 import { z } from "zod";
+import { MAX_TOPICS_PER_SOCKET } from "../../notifications/subscriptions.ts";
+import { rpcErrors } from "../errors.ts";
 import { defineMethod } from "../method.ts";
 
 const topic = z.string().min(1).max(128);
+/** Filters are exact matches on an event's few fields: a handful of short keys is plenty. */
+const MAX_FILTER_KEYS = 16;
 
 export const subscribeEvents = defineMethod({
   name: "subscribe_events",
   role: "viewer",
   description:
-    'Adds topics (union with earlier calls) and optional exact-match filters such as {device: "camera0"}.',
+    'Adds topics (union with earlier calls, at most 64 per session) and optional exact-match filters such as {device: "camera0"} (at most 16 keys).',
   params: z.object({
-    topics: z.array(topic).min(1).max(64),
-    filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    topics: z.array(topic).min(1).max(MAX_TOPICS_PER_SOCKET),
+    filters: z
+      .record(z.string().min(1).max(64), z.union([z.string().max(256), z.number(), z.boolean()]))
+      .refine((filters) => Object.keys(filters).length <= MAX_FILTER_KEYS, {
+        message: `at most ${MAX_FILTER_KEYS} filter keys`,
+      })
+      .optional(),
   }),
   handler: ({ topics, filters }, { connection }) => {
-    connection.subscriptions.add(topics, filters ?? {});
+    if (!connection.subscriptions.add(topics, filters ?? {})) {
+      throw rpcErrors.invalidParams(
+        "topics",
+        "max_topics",
+        `a session may hold at most ${MAX_TOPICS_PER_SOCKET} topics (this one has ${connection.subscriptions.size}); unsubscribe_events first`,
+      );
+    }
     return { subscribed: true, topics: connection.subscriptions.list(), filters: filters ?? {} };
   },
 });
