@@ -143,6 +143,38 @@ describe("recording", () => {
     expect((await operator.call("stop_recording", { device: "camera0" })).error?.code).toBe(-32020);
   });
 
+  test("start_recording racing for one camera: one starts it, the others get -32020 already recording", async () => {
+    const { agent, operator } = await agentIn(world());
+    const second = await RpcClient.connect(agent.wsUrl);
+    cleanups.push(async () => void (await second.close()));
+    await second.authenticate(agent.token("operator"));
+    // A batch of three on one socket and one more from another session, all at once.
+    operator.sendRaw(
+      JSON.stringify(
+        [1, 2, 3].map((id) => ({
+          jsonrpc: "2.0",
+          id: `batch-${id}`,
+          method: "start_recording",
+          params: { device: "camera0" },
+        })),
+      ),
+    );
+    const other = await second.call("start_recording", { device: "camera0" });
+    const batch = (await eventually(async () => {
+      const message = await operator.next();
+      return Array.isArray(message) ? message : undefined;
+    })) as Array<{ result?: unknown; error?: { code: number; data?: { state?: string } } }>;
+    const replies = [...batch, other];
+    expect(replies.filter((reply) => reply.result !== undefined)).toHaveLength(1);
+    const refusals = replies.filter((reply) => reply.error !== undefined);
+    expect(refusals.map((reply) => [reply.error?.code, reply.error?.data?.state])).toEqual([
+      [-32020, "RECORDING"],
+      [-32020, "RECORDING"],
+      [-32020, "RECORDING"],
+    ]);
+    expect(recordFlag(agent)).toBe(true);
+  });
+
   test("a timed recording stops by itself", async () => {
     const { agent, operator } = await agentIn(world());
     await operator.result("start_recording", { device: "camera0", duration: 1 });

@@ -53,7 +53,12 @@ export class Recorder {
     return row ? fromRow(row) : undefined;
   }
 
-  start(device: string, durationS: number | undefined): ActiveRecording {
+  /**
+   * Records the camera as recording; undefined when it already was. Check and insert are one
+   * statement, so two requests racing for the same camera cannot both pass a check and then
+   * collide on the table's key (which surfaced as an internal error).
+   */
+  start(device: string, durationS: number | undefined): ActiveRecording | undefined {
     const now = this.now();
     const recording: ActiveRecording = {
       device,
@@ -61,11 +66,12 @@ export class Recorder {
       stopAt: durationS === undefined ? null : now + durationS * 1000,
       format: "fmp4",
     };
-    this.db
+    const inserted = this.db
       .query(
-        "INSERT INTO active_recordings (device, started_at, stop_at, format) VALUES (?, ?, ?, ?)",
+        "INSERT INTO active_recordings (device, started_at, stop_at, format) VALUES (?, ?, ?, ?) ON CONFLICT (device) DO NOTHING",
       )
       .run(device, recording.startedAt, recording.stopAt, recording.format);
+    if (inserted.changes === 0) return undefined;
     this.arm(recording);
     return recording;
   }

@@ -30,12 +30,15 @@ export const startRecording = defineMethod({
     }
     if (camera.status !== "CONNECTED")
       throw rpcErrors.invalidState(camera.status, "the camera is not connected");
-    if (services.recorder.active(camera.id))
-      throw rpcErrors.invalidState("RECORDING", "the camera is already recording");
+    const alreadyRecording = () =>
+      rpcErrors.invalidState("RECORDING", "the camera is already recording");
+    if (services.recorder.active(camera.id)) throw alreadyRecording();
     await services.storageGuard.assertRoom();
     requireMediamtx(services);
     const { monitor } = services.mediamtx;
+    // Checked again as it is claimed: another request may have started it during the await.
     const recording = services.recorder.start(camera.id, duration);
+    if (!recording) throw alreadyRecording();
     await monitor.reconcile();
     if (!monitor.available) {
       services.recorder.stop(camera.id);
