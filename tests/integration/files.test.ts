@@ -202,6 +202,20 @@ describe("downloads", () => {
       401,
     );
     expect((await fetch(url.split("?")[0] ?? "")).status).toBe(401);
+    // The same expiry and signature in any form but the one signed are refused.
+    const [, expires = "", signature = ""] = /token=(\d+)\.([\w-]+)/.exec(url) ?? [];
+    const variant = (token: string) => fetch(url.replace(/token=[^&]+/, `token=${token}`));
+    for (const token of [
+      `0x${Number(expires).toString(16)}.${signature}`,
+      `${expires}.${signature}.extra`,
+      `0${expires}.${signature}`,
+      `${expires}.0.${signature}`,
+      `%20${expires}.${signature}`,
+      `${expires}e0.${signature}`,
+    ]) {
+      expect({ token, status: (await variant(token)).status }).toEqual({ token, status: 401 });
+    }
+    expect((await variant(`${expires}.${signature}`)).status).toBe(200);
   });
 
   test("Bearer JWT and X-API-Key work too; an unknown file is 404 only once authenticated", async () => {
@@ -217,7 +231,7 @@ describe("downloads", () => {
     expect((await fetch(missing, { headers: { "X-API-Key": apiKey } })).status).toBe(404);
   });
 
-  test("ranges for seeking: a slice, a suffix, and 416 for one outside the file", async () => {
+  test("ranges for seeking: a slice, a suffix, 416 for one outside the file, anything else ignored (RFC 9110)", async () => {
     const url = `${agent.httpUrl}/files/recordings/${RECORDINGS[1]}`;
     const headers = { "X-API-Key": apiKey };
     const slice = await fetch(url, { headers: { ...headers, Range: "bytes=2-5" } });
@@ -227,6 +241,19 @@ describe("downloads", () => {
     const suffix = await fetch(url, { headers: { ...headers, Range: "bytes=-4" } });
     expect(await suffix.text()).toBe("6789");
     expect((await fetch(url, { headers: { ...headers, Range: "bytes=50-60" } })).status).toBe(416);
+    expect((await fetch(url, { headers: { ...headers, Range: "bytes=-0" } })).status).toBe(416);
+    // The unit is case-insensitive (RFC 9110 §14.1).
+    const upper = await fetch(url, { headers: { ...headers, Range: "BYTES=0-1" } });
+    expect([upper.status, await upper.text()]).toEqual([206, "vi"]);
+    // Another unit, several ranges, an inverted or malformed one: ignored, the whole file.
+    for (const range of ["items=0-10", "bytes=0-1,2-3", "bytes=5-2", "bytes=-", "bytes=x-1"]) {
+      const whole = await fetch(url, { headers: { ...headers, Range: range } });
+      expect({ range, status: whole.status, length: (await whole.text()).length }).toEqual({
+        range,
+        status: 200,
+        length: 18,
+      });
+    }
   });
 
   test("no way out of the directory: encoded separators, dot-dot, symlinks, other kinds", async () => {

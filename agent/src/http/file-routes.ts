@@ -2,13 +2,14 @@ import { extname } from "node:path";
 import { Hono } from "hono";
 import { CONTENT_TYPES, directoryFor, FILENAME, type FileKind, mediaFile } from "../media/files.ts";
 import type { AgentServices } from "../services.ts";
+import { byteRange } from "./byte-range.ts";
 
 const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
 
 /**
  * /files/{recordings,snapshots}/{name} (contract §10, D6): a signed ?token=, a bearer JWT or
  * API key, or X-API-Key; checked before the file is looked up, so names can't be probed.
- * Ranges for seeking in videos; always an attachment.
+ * One byte range for seeking in videos (see byteRange); always an attachment.
  */
 export function fileRoutes(services: AgentServices): Hono {
   const app = new Hono();
@@ -34,21 +35,15 @@ export function fileRoutes(services: AgentServices): Hono {
       "Accept-Ranges": "bytes",
       "Cache-Control": "private, no-store",
     };
-    const range = c.req.header("range");
-    if (range === undefined) return new Response(Bun.file(file.path), { headers });
-    const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    const start = match?.[1]
-      ? Number(match[1])
-      : match?.[2]
-        ? Math.max(0, file.size - Number(match[2]))
-        : Number.NaN;
-    const end = match?.[1] && match[2] ? Math.min(Number(match[2]), file.size - 1) : file.size - 1;
-    if (!match || Number.isNaN(start) || start > end || start >= file.size) {
+    const range = byteRange(c.req.header("range"), file.size);
+    if (range.kind === "whole") return new Response(Bun.file(file.path), { headers });
+    if (range.kind === "unsatisfiable") {
       return new Response(null, {
         status: 416,
         headers: { "Content-Range": `bytes */${file.size}` },
       });
     }
+    const { start, end } = range;
     return new Response(Bun.file(file.path).slice(start, end + 1), {
       status: 206,
       headers: {

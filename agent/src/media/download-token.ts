@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FileKind } from "./files.ts";
 
+/** `<expiry in epoch seconds, decimal>.<base64url HMAC-SHA256>`, nothing else. */
+const TOKEN = /^([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})$/;
+
 /**
  * Contract D6: download URLs carry `?token=<expiry>.<signature>`, an HMAC of the file and the
  * expiry, so a browser link works without headers and only until it expires.
@@ -18,9 +21,12 @@ export class DownloadSigner {
   }
 
   verify(kind: FileKind, name: string, token: string): boolean {
-    const [expiresText = "", signature = ""] = token.split(".");
+    // Only the form sign() writes: Number() alone would also take "0x…", " 1e9" or a third part.
+    const match = TOKEN.exec(token);
+    if (!match) return false;
+    const [, expiresText = "", signature = ""] = match;
     const expires = Number(expiresText);
-    if (!Number.isInteger(expires) || this.now() > expires * 1000) return false;
+    if (this.now() > expires * 1000) return false;
     const expected = Buffer.from(this.signature(kind, name, expires));
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
