@@ -134,6 +134,17 @@ describe("environment overrides", () => {
     expect(config.server.public_host).toBe("123");
   });
 
+  test("a key that takes only strings takes the variable verbatim: empty turns mediamtx.binary's check off", async () => {
+    const config = await loadConfig({
+      env: { CAMERA_AGENT_MEDIAMTX_BINARY: "", CAMERA_AGENT_SERVER_PUBLIC_HOST: "" },
+    });
+    expect(config.mediamtx.binary).toBe("");
+    expect(config.server.public_host).toBe("");
+    expect(await problems(undefined, { CAMERA_AGENT_MEDIAMTX_BINARY: "bin/mediamtx" })).toEqual([
+      expect.stringContaining("environment CAMERA_AGENT_MEDIAMTX_BINARY (mediamtx.binary)"),
+    ]);
+  });
+
   test("a bad environment value names the variable and the key", async () => {
     expect(await problems(undefined, { CAMERA_AGENT_SERVER_PORT: "abc" })).toEqual([
       "environment CAMERA_AGENT_SERVER_PORT (server.port): expected number, received string",

@@ -14,7 +14,20 @@ export function configLeaves(schema: z.ZodType, prefix: string[] = []): ConfigLe
       configLeaves(child, [...prefix, key]),
     );
   }
-  return [{ path: prefix, takesString: inner instanceof z.ZodString }];
+  return [{ path: prefix, takesString: onlyStrings(inner) }];
+}
+
+/** Whether every value the schema accepts is a string: then "" or "123" are meant literally. */
+function onlyStrings(schema: z.ZodType): boolean {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodString || inner instanceof z.ZodEnum) return true;
+  if (inner instanceof z.ZodLiteral) {
+    return [...inner.values].every((value) => typeof value === "string");
+  }
+  if (inner instanceof z.ZodUnion) {
+    return (inner.options as z.ZodType[]).every(onlyStrings);
+  }
+  return false;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {
