@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestAgent } from "../support/test-agent.ts";
@@ -16,6 +16,25 @@ test("a state.dir that cannot be written fails start-up naming the key, the vari
     );
     await expect(rejected).rejects.toThrow("CAMERA_AGENT_STATE_DIR");
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the state directory's files are private to the agent's user, whatever the umask", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "camera-agent-state-"));
+  // An older agent's database, readable by everyone.
+  writeFileSync(join(dir, "agent.db"), "", { mode: 0o644 });
+  const umask = process.umask(0o022);
+  try {
+    const agent = await startTestAgent({ state: { dir } });
+    await agent.stop();
+    const modes = Object.fromEntries(
+      readdirSync(dir).map((name) => [name, (statSync(join(dir, name)).mode & 0o777).toString(8)]),
+    );
+    expect(Object.keys(modes)).toContain("agent.db");
+    expect(Object.values(modes).filter((mode) => mode !== "600")).toEqual([]);
+  } finally {
+    process.umask(umask);
     rmSync(dir, { recursive: true, force: true });
   }
 });

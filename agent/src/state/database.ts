@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Schema steps, applied in order once each; user_version records how many ran. */
@@ -25,6 +25,12 @@ const MIGRATIONS = [
 /** The agent's SQLite database (WAL, full sync: an id must survive a power cut). */
 export function openDatabase(path: string): Database {
   mkdirSync(dirname(path), { recursive: true });
+  // Private to the agent's user whatever the umask: SQLite gives the -wal and -shm files the
+  // database file's mode, so the file is made 0600 before SQLite creates them.
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
   const db = new Database(path, { create: true, strict: true });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
