@@ -47,8 +47,7 @@ function arrival(client: RpcClient, device: string, status: string): Promise<num
 }
 
 async function latency(v4l: FakeV4l, url: string, token: string, clients: number) {
-  const sockets = await Promise.all(Array.from({ length: clients }, () => RpcClient.connect(url)));
-  await Promise.all(sockets.map((socket) => socket.authenticate(token)));
+  const sockets = await RpcClient.sessions(url, token, clients);
   const samples: Record<"add" | "remove", number[]> = { add: [], remove: [] };
   for (let round = 0; round < ROUNDS; round++) {
     const node = `video${round % 2 === 0 ? 10 : 12}`;

@@ -43,9 +43,10 @@ function must(result: { exitCode: number | null; stderr: Buffer }, what: string)
 
 async function latency(
   url: string,
+  token: string,
   clients: number,
 ): Promise<{ p50: number; p99: number; perSecond: number }> {
-  const sockets = await Promise.all(Array.from({ length: clients }, () => RpcClient.connect(url)));
+  const sockets = await RpcClient.sessions(url, token, clients);
   const perClient = Math.ceil(LATENCY_CALLS / clients);
   const samples: number[] = [];
   const started = performance.now();
@@ -131,10 +132,10 @@ try {
     ])
       .stdout.toString()
       .trim();
-    await latency(url, 10); // warm-up
+    await latency(url, token, 10); // warm-up
     const rows: Array<[string, string]> = [];
     for (const clients of [1, 10, 100]) {
-      const result = await latency(url, clients);
+      const result = await latency(url, token, clients);
       rows.push([
         `ping round trip, ${clients} client${clients === 1 ? "" : "s"}`,
         `p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms, ${Math.round(result.perSecond)} calls/s`,

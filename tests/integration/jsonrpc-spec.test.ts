@@ -1,6 +1,6 @@
 // The example exchanges of the JSON-RPC 2.0 specification (§7), adapted to our method names,
 // plus the envelope rules the contract (§2, D1-D3) adds. Real server, real WebSocket.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 
@@ -15,6 +15,9 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   client = await RpcClient.connect(agent.wsUrl);
+});
+afterEach(async () => {
+  await client.close();
 });
 
 /** Sends a raw frame, then a marker ping; returns whatever arrived before the marker's pong. */

@@ -8,9 +8,11 @@ export function rawUpgrade(
   port: number,
   path: string,
   extraHeaders: Record<string, string> = {},
+  /** Another loopback source address (127.0.0.2, …): a second client machine. */
+  localAddress?: string,
 ): Promise<{ status: number; socket: Socket }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => {
+    const socket = connect({ port, host: "127.0.0.1", localAddress }, () => {
       const headers = {
         Host: `127.0.0.1:${port}`,
         Upgrade: "websocket",

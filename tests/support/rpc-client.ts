@@ -50,6 +50,21 @@ export class RpcClient {
     return new RpcClient(socket);
   }
 
+  /**
+   * `count` authenticated sessions, opened one after another: the agent admits only a few
+   * unauthenticated sockets per address at a time (limits.max_unauthenticated_per_address).
+   */
+  static async sessions(url: string, credential: string, count: number): Promise<RpcClient[]> {
+    const clients: RpcClient[] = [];
+    for (let i = 0; i < count; i++) {
+      const client = await RpcClient.connect(url);
+      const reply = await client.authenticate(credential);
+      if (reply.error) throw new Error(`authenticate failed: ${JSON.stringify(reply.error)}`);
+      clients.push(client);
+    }
+    return clients;
+  }
+
   call(method: string, params?: unknown): Promise<RpcReply> {
     const id = this.nextId++;
     const reply = new Promise<RpcReply>((resolve) => this.pending.set(id, resolve));

@@ -39,6 +39,7 @@ const serverSchema = z.strictObject({
     .array(z.string().min(1))
     .prefault(["http://localhost:3000", "https://localhost:3000"]),
   idle_timeout: duration.prefault("120s"),
+  auth_timeout: durationAtLeast(1000, "1s").prefault("10s"),
   shutdown_timeout: duration.prefault("5s"),
   tls_cert: absolutePath.optional(),
   tls_key: absolutePath.optional(),
@@ -59,6 +60,8 @@ const securitySchema = z.strictObject({
 
 const limitsSchema = z.strictObject({
   max_connections: positiveInt.prefault(100),
+  max_unauthenticated: positiveInt.prefault(32),
+  max_unauthenticated_per_address: positiveInt.prefault(8),
   max_frame_bytes: z
     .number()
     .int()

@@ -15,15 +15,18 @@ export interface SocketData {
   host: string;
   port: number;
   connection?: RpcConnection;
+  /** Closes the socket unless it has authenticated by then. */
+  authDeadline?: Timer;
 }
 
 const GOING_AWAY = 1001;
+const POLICY_VIOLATION = 1008;
 
 /** Owns the /ws endpoint: admission (origin, cap), sessions, and the drain on shutdown. */
 export class WebSocketGateway {
   private readonly connections = new Set<RpcConnection>();
-  /** Upgrades accepted whose `open` has not fired yet; they count against the cap. */
-  private reserved = 0;
+  /** Upgrades accepted whose `open` has not fired yet, by address; they count against the caps. */
+  private readonly reserved = new Map<string, number>();
   private sequence = 0;
   private accepting = true;
   private readonly cutOff = new WeakSet<RpcConnection>();
@@ -57,25 +60,57 @@ export class WebSocketGateway {
     if (origin !== null && !origins.includes("*") && !origins.includes(origin)) {
       return this.refuse("origin", 403, "origin not allowed");
     }
-    if (this.connections.size + this.reserved >= this.config.limits.max_connections) {
+    const limits = this.config.limits;
+    const reserved = [...this.reserved.values()].reduce((sum, count) => sum + count, 0);
+    if (this.connections.size + reserved >= limits.max_connections) {
       return this.refuse("limit", 503, "too many connections");
+    }
+    // A new socket is unauthenticated: those are capped below max_connections, so sockets
+    // that never log in cannot take the slots of sessions that did, and per address.
+    const remoteAddress = server.requestIP(request)?.address ?? "unknown";
+    const unauthenticated = this.unauthenticated();
+    if ((unauthenticated.get("") ?? 0) + reserved >= limits.max_unauthenticated) {
+      return this.refuse("unauthenticated", 503, "too many connections waiting to authenticate");
+    }
+    const fromAddress =
+      (unauthenticated.get(remoteAddress) ?? 0) + (this.reserved.get(remoteAddress) ?? 0);
+    if (fromAddress >= limits.max_unauthenticated_per_address) {
+      return this.refuse("address", 503, "too many unauthenticated connections from this address");
     }
     const data: SocketData = {
       id: `c-${++this.sequence}`,
-      remoteAddress: server.requestIP(request)?.address ?? "unknown",
+      remoteAddress,
       host: new URL(request.url).hostname,
       port: Number(new URL(request.url).port) || this.config.server.port,
     };
-    if (!server.upgrade(request, { data }))
-      return new Response("upgrade failed\n", { status: 400 });
-    this.reserved++;
-    return undefined;
+    // Reserved before upgrading: the runtime may call `open` (which releases it) within upgrade().
+    this.reserved.set(remoteAddress, (this.reserved.get(remoteAddress) ?? 0) + 1);
+    if (server.upgrade(request, { data })) return undefined;
+    this.unreserve(remoteAddress);
+    return new Response("upgrade failed\n", { status: 400 });
+  }
+
+  /** Open sockets without an identity, by remote address; "" holds the total. */
+  private unauthenticated(): Map<string, number> {
+    const counts = new Map<string, number>([["", 0]]);
+    for (const connection of this.connections) {
+      if (connection.identity) continue;
+      counts.set("", (counts.get("") ?? 0) + 1);
+      counts.set(connection.remoteAddress, (counts.get(connection.remoteAddress) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  private unreserve(address: string): void {
+    const left = (this.reserved.get(address) ?? 1) - 1;
+    if (left > 0) this.reserved.set(address, left);
+    else this.reserved.delete(address);
   }
 
   handlers(): WebSocketHandler<SocketData> {
     return {
       open: (ws) => {
-        this.reserved--;
+        this.unreserve(ws.data.remoteAddress);
         const connection = new RpcConnection(
           ws.data.id,
           ws.data.remoteAddress,
@@ -89,6 +124,13 @@ export class WebSocketGateway {
         );
         ws.data.connection = connection;
         this.connections.add(connection);
+        // Pings are answered by the client's WebSocket stack, so idle_timeout never ends a
+        // socket that just sits there: one that does not log in is closed after auth_timeout.
+        ws.data.authDeadline = setTimeout(() => {
+          if (connection.identity) return;
+          this.counters.rejected.inc({ reason: "auth_timeout" });
+          connection.close(POLICY_VIOLATION, "authentication timeout");
+        }, this.config.server.auth_timeout);
         this.log.debug(
           { connection: connection.id, remote: connection.remoteAddress },
           "socket opened",
@@ -106,6 +148,7 @@ export class WebSocketGateway {
         if (reply !== undefined) connection.send(reply);
       },
       close: (ws: ServerWebSocket<SocketData>, code) => {
+        clearTimeout(ws.data.authDeadline);
         const connection = ws.data.connection;
         if (!connection) return;
         this.connections.delete(connection);

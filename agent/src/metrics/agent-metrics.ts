@@ -73,7 +73,7 @@ export class AgentMetrics implements CallObserver {
     this.rejectedConnections = r.register(
       new Counter(
         "camera_agent_websocket_rejected_total",
-        "WebSocket upgrades refused, by reason (limit, origin, shutdown).",
+        "WebSocket upgrades refused, by reason (limit, unauthenticated, address, origin, shutdown), and sockets closed for not authenticating in time (auth_timeout).",
       ),
     );
     this.slowConsumers = r.register(
