@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { ApiKeyStore } from "./auth/api-keys.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { resolveJwtSecret } from "./auth/jwt-secret.ts";
+import { LoginThrottle } from "./auth/login-throttle.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
@@ -169,6 +170,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     log,
     build: buildInfo,
     authenticator: new Authenticator(secret.value, apiKeys, log),
+    loginThrottle: new LoginThrottle(config.limits.failed_logins_per_minute, 60_000, (address) =>
+      log.warn(
+        { remote: address, limit: config.limits.failed_logins_per_minute },
+        "too many failed logins from this address: refusing its logins for the rest of the minute",
+      ),
+    ),
     health,
     cpu: new CpuSampler(),
     cameras,

@@ -1,4 +1,5 @@
 import type { Authenticator } from "./auth/authenticator.ts";
+import type { LoginThrottle } from "./auth/login-throttle.ts";
 import type { BuildInfo } from "./build-info.ts";
 import type { CameraRegistry } from "./cameras/registry.ts";
 import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
@@ -21,6 +22,8 @@ export interface AgentServices {
   log: Logger;
   build: BuildInfo;
   authenticator: Authenticator;
+  /** Failed logins per client address, across sockets and HTTP requests. */
+  loginThrottle: LoginThrottle;
   health: HealthReporter;
   cpu: CpuSampler;
   cameras: CameraRegistry;

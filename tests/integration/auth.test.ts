@@ -8,7 +8,8 @@ let agent: TestAgent;
 let keys: ApiKeyStore;
 
 beforeAll(async () => {
-  agent = await startTestAgent();
+  // These tests fail many logins on purpose; the per-address limit has its own test.
+  agent = await startTestAgent({ limits: { failed_logins_per_minute: 10_000 } });
   keys = new ApiKeyStore(agent.config.security.api_keys_file);
 });
 afterAll(async () => {

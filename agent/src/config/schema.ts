@@ -69,6 +69,7 @@ const limitsSchema = z.strictObject({
     .max(256 * 1024 * 1024)
     .prefault(16 * 1024 * 1024),
   requests_per_minute: positiveInt.prefault(1200),
+  failed_logins_per_minute: positiveInt.prefault(20),
   max_batch: positiveInt.prefault(100),
   send_buffer_bytes: z
     .number()

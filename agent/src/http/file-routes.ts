@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { CONTENT_TYPES, directoryFor, FILENAME, type FileKind, mediaFile } from "../media/files.ts";
 import type { AgentServices } from "../services.ts";
 import { byteRange } from "./byte-range.ts";
+import type { PeerRoutes } from "./servers.ts";
 
 const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
 
@@ -11,8 +12,8 @@ const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
  * API key, or X-API-Key; checked before the file is looked up, so names can't be probed.
  * One byte range for seeking in videos (see byteRange); always an attachment.
  */
-export function fileRoutes(services: AgentServices): Hono {
-  const app = new Hono();
+export function fileRoutes(services: AgentServices): Hono<PeerRoutes> {
+  const app = new Hono<PeerRoutes>();
   app.get("/files/:kind/:name", async (c) => {
     const kind = c.req.param("kind") as FileKind;
     const name = c.req.param("name");
@@ -21,11 +22,24 @@ export function fileRoutes(services: AgentServices): Hono {
     const token = c.req.query("token");
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
     const credential = bearer ?? c.req.header("x-api-key");
+    const throttle = services.loginThrottle;
+    const address = c.env?.remoteAddress ?? "unknown";
+    if (token === undefined && credential !== undefined) {
+      const wait = throttle.retryAfter(address);
+      if (wait > 0) {
+        return c.text("too many failed logins from this address\n", 429, {
+          "Retry-After": String(Math.ceil(wait / 1000)),
+        });
+      }
+    }
     const allowed =
       token !== undefined
         ? services.downloads.verify(kind, name, token)
         : credential !== undefined && (await services.authenticator.authenticate(credential)).ok;
-    if (!allowed) return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
+    if (!allowed) {
+      if (token === undefined && credential !== undefined) throttle.recordFailure(address);
+      return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
+    }
     const file = await mediaFile(directoryFor(services.config, kind), kind, name);
     if (!file) return c.text("not found\n", 404);
 

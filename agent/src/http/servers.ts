@@ -6,6 +6,14 @@ import { isLoopback } from "../mediamtx/reader-auth.ts";
 import { MEDIA_AUTH_PATH } from "./media-auth-path.ts";
 import type { SocketData, WebSocketGateway } from "./websocket-gateway.ts";
 
+/** What routes learn about the connection (Hono's env): file routes throttle failed logins by it. */
+export interface PeerEnv {
+  remoteAddress: string;
+}
+
+/** Hono's env for routes that read PeerEnv (partial: tests call the app without it). */
+export type PeerRoutes = { Bindings: Partial<PeerEnv> };
+
 export interface Listeners {
   main: Server<SocketData>;
   health: Server<undefined> | undefined;
@@ -38,7 +46,8 @@ export function listen(
             return new Response("not found\n", { status: 404 });
           return mediaAuth(request);
         }
-        return app.fetch(request);
+        const peer: PeerEnv = { remoteAddress: server.requestIP(request)?.address ?? "unknown" };
+        return app.fetch(request, peer);
       },
       websocket: gateway.handlers(),
     }),

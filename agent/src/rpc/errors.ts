@@ -118,10 +118,10 @@ export const rpcErrors = {
       required_role: required,
       have_role: have,
     }),
-  rateLimited: (retryAfterMs: number) =>
+  rateLimited: (retryAfterMs: number, details = "too many requests on this connection") =>
     error(ERROR_CODES.rateLimited, {
       reason: "rate_limited",
-      details: "too many requests on this connection",
+      details,
       suggestion: `retry after ${retryAfterMs} ms`,
       retry_after_ms: retryAfterMs,
     }),

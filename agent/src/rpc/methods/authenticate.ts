@@ -15,19 +15,27 @@ export const authenticate = defineMethod({
   // Wrong or missing credentials are an authentication failure (-32001), not a params error.
   params: z.object({ auth_token: z.unknown().optional(), api_key: z.unknown().optional() }),
   async handler(params, { connection, services }) {
+    const throttle = services.loginThrottle;
+    const address = connection.remoteAddress;
+    const wait = throttle.retryAfter(address);
+    if (wait > 0) throw rpcErrors.rateLimited(wait, "too many failed logins from this address");
     const credential = params.auth_token ?? params.api_key;
     if (
       typeof credential !== "string" ||
       credential.length === 0 ||
       credential.length > MAX_CREDENTIAL_LENGTH
     ) {
+      throttle.recordFailure(address);
       throw rpcErrors.authentication("auth_failed");
     }
     const { promise, resolve } = Promise.withResolvers<void>();
     connection.pendingAuthentication = promise;
     try {
       const outcome = await services.authenticator.authenticate(credential);
-      if (!outcome.ok) throw rpcErrors.authentication(outcome.reason);
+      if (!outcome.ok) {
+        throttle.recordFailure(address);
+        throw rpcErrors.authentication(outcome.reason);
+      }
       const { identity } = outcome;
       connection.identity = identity;
       services.log.info(
