@@ -234,7 +234,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const authenticator = services.authenticator;
   const listeners = listen(config, gateway, app, healthApp, async (request) => {
     const body = await request.json().catch(() => undefined);
-    const decision = await authorizeMediaRequest(body, credentials, authenticator, log);
+    const decision = await authorizeMediaRequest(
+      body,
+      credentials,
+      authenticator,
+      services.loginThrottle,
+      log,
+    );
     return new Response(decision.allowed ? "ok\n" : "denied\n", {
       status: decision.allowed ? 200 : 401,
     });

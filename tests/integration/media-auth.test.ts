@@ -54,6 +54,22 @@ describe("MediaMTX authentication hook", () => {
     expect(await ask({ action: "read", user: AGENT.user, password: "wrong" })).toBe(401);
   });
 
+  test("failed logins from one address lock it out for the minute, as on the API; others and the agent are not affected", async () => {
+    const limit = agent.config.limits.failed_logins_per_minute;
+    for (let i = 0; i < limit; i++) {
+      expect(await ask({ action: "read", ip: "192.168.1.77", token: `guess-${i}` })).toBe(401);
+    }
+    expect(await ask({ action: "read", ip: "192.168.1.77", token: agent.token("viewer") })).toBe(
+      401,
+    );
+    expect(await ask({ action: "read", ip: "192.168.1.78", token: agent.token("viewer") })).toBe(
+      200,
+    );
+    expect(
+      await ask({ action: "api", user: AGENT.user, password: AGENT.password, ip: "192.168.1.77" }),
+    ).toBe(200);
+  });
+
   test("the agent's own login: API and metrics; publishing only from this machine", async () => {
     expect(
       await ask({ action: "api", user: AGENT.user, password: AGENT.password, ip: "127.0.0.1" }),

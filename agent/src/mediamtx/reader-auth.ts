@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Authenticator } from "../auth/authenticator.ts";
+import type { LoginThrottle } from "../auth/login-throttle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MediamtxCredentials } from "./credentials.ts";
 
@@ -28,6 +29,7 @@ export async function authorizeMediaRequest(
   body: unknown,
   agent: MediamtxCredentials | undefined,
   authenticator: Authenticator,
+  throttle: LoginThrottle,
   log: Logger,
 ): Promise<{ allowed: boolean; reason: string }> {
   const parsed = requestSchema.safeParse(body);
@@ -45,8 +47,15 @@ export async function authorizeMediaRequest(
   const credential =
     request.token || request.password || query.get("jwt") || query.get("key") || "";
   if (credential === "") return { allowed: false, reason: "no credential" };
+  // RTSP, HLS and WebRTC clients guess at keys too: the same per-address limit as the API.
+  if (throttle.retryAfter(request.ip) > 0) {
+    return { allowed: false, reason: "too many failed logins from this address" };
+  }
   const outcome = await authenticator.authenticate(credential);
-  if (!outcome.ok) return { allowed: false, reason: outcome.reason };
+  if (!outcome.ok) {
+    throttle.recordFailure(request.ip);
+    return { allowed: false, reason: outcome.reason };
+  }
   log.debug(
     {
       user: outcome.identity.userId,
