@@ -225,7 +225,8 @@ describe("x86-64 image in QEMU", () => {
     ).finally(() => first.close());
     const setCameras = (yaml: string) =>
       vm.sh(
-        `sed -i 's/^cameras: .*$/cameras: ${yaml}/' /etc/camera-agent/config.yaml && systemctl restart camera-agent`,
+        // reset-failed: more restarts than the unit's start limit (5 in 5 min) are wanted here.
+        `sed -i 's/^cameras: .*$/cameras: ${yaml}/' /etc/camera-agent/config.yaml && systemctl reset-failed camera-agent && systemctl restart camera-agent`,
       );
     const offered = new Set(
       [
@@ -265,10 +266,17 @@ describe("x86-64 image in QEMU", () => {
           // Its input side, as MediaMTX's user runs it, into a file instead of MediaMTX.
           const input = argv.slice(0, argv.indexOf("-i") + 2);
           const out = `/var/tmp/capture-${label}.nut`;
+          // The device is left at 1 fps first, so a command that does not ask for the
+          // reported rate is caught: vivid keeps the interval last set until the next request.
+          await vm.sh("v4l2-ctl -d /dev/video0 --set-parm=1");
           await vm.sh(
             `runuser -u mediamtx -- ${commandLine([...input, "-t", "3", "-c:v", "copy", "-f", "nut", "-y", out])}`,
             120_000,
           );
+          // The rate the capture negotiated with the driver. Frame timestamps cannot tell it:
+          // under TCG vivid delivers frames late and in bursts.
+          const parm = await vm.sh("v4l2-ctl -d /dev/video0 --get-parm");
+          const fps = Number(/Frames per second: ([\d.]+)/.exec(parm)?.[1]);
           const probe = JSON.parse(
             await vm.sh(
               `ffprobe -v error -select_streams v:0 -show_entries stream=width,height,pix_fmt:frame=pts_time -of json ${out} && rm -f ${out}`,
@@ -279,22 +287,19 @@ describe("x86-64 image in QEMU", () => {
             frames: Array<{ pts_time: string }>;
           };
           const stream = probe.streams[0];
-          const times = probe.frames.map((frame) => Number(frame.pts_time));
-          // vivid stamps frames at multiples of its frame period and skips frames it cannot
-          // make in time (TCG is slow), so the shortest gap between frames is the period.
-          const gaps = times.slice(1).map((time, i) => time - (times[i] as number));
-          const fps = Math.round(1 / Math.min(...gaps));
           const inputFormat = argv[argv.indexOf("-input_format") + 1];
           results[label] = {
             reported: `${camera.resolution}@${camera.fps}`,
             captured: `${stream?.width}x${stream?.height}@${fps}`,
             pix_fmt: stream?.pix_fmt,
-            frames: times.length,
+            // Delivered in 3 s of TCG: a figure, not a check.
+            frames: probe.frames.length,
           };
           expect({ label, mode: `${stream?.width}x${stream?.height}@${fps}` }).toEqual({
             label,
             mode: `${camera.resolution}@${camera.fps}`,
           });
+          expect(probe.frames.length).toBeGreaterThan(0);
           if (choice) expect(camera.resolution).toBe("640x360");
           expect(stream?.pix_fmt).toBe(inputFormat);
           expect(capabilities.formats).toContain(choice?.[0] ?? "YUYV");
