@@ -12,7 +12,7 @@ import { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
-import { listen } from "./http/servers.ts";
+import { listen, type PeerRoutes } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { DownloadSigner } from "./media/download-token.ts";
@@ -230,7 +230,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
 
   const healthApp = healthRoutes(services, () => metrics.registry.render());
-  const app = new Hono().route("/", healthApp).route("/", fileRoutes(services));
+  const app = new Hono<PeerRoutes>().route("/", healthApp).route("/", fileRoutes(services));
   const authenticator = services.authenticator;
   const listeners = listen(config, gateway, app, healthApp, async (request) => {
     const body = await request.json().catch(() => undefined);

@@ -159,9 +159,13 @@ describe("x86-64 image in QEMU", () => {
     expect((await vm.ssh("touch /usr/bin/x")).code).not.toBe(0);
     const varBytes = Number((await vm.sh("findmnt -bno SIZE /var")).trim());
     expect(varBytes).toBeGreaterThan(4 * 1024 ** 3);
+    // Asked over QEMU's network, the test is another machine: details need a credential.
+    const detailedUrl = `http://127.0.0.1:${vm.ports.health}/health/detailed`;
+    expect((await fetch(detailedUrl)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${vm.ports.health}/health`)).status).toBe(200);
     // No MediaMTX was built in: health says so rather than failing the unit.
     const detailed = (await (
-      await fetch(`http://127.0.0.1:${vm.ports.health}/health/detailed`)
+      await fetch(detailedUrl, { headers: { "X-API-Key": adminKey } })
     ).json()) as { components: Array<{ name: string; state: string; message: string }> };
     const mediamtx = detailed.components.find((component) => component.name === "mediamtx");
     expect(mediamtx?.message).toMatch(/not installed/);

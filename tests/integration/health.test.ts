@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { healthRoutes } from "../../agent/src/http/health-routes.ts";
 import { eventually } from "../support/eventually.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { freePort, startTestAgent, type TestAgent } from "../support/test-agent.ts";
@@ -217,5 +218,49 @@ describe("rpc.discover", () => {
     expect(byName.get("get_status")?.["x-required-role"]).toBe("admin");
     expect(byName.get("ping")?.["x-required-role"]).toBe("none");
     await client.close();
+  });
+});
+
+describe("who may read /health/detailed and /metrics", () => {
+  // The routes as the listeners call them, with the peer address they pass (another machine
+  // cannot be had on loopback; the x86-64 image test asks over QEMU's network).
+  const ask = async (path: string, remoteAddress: string, headers: Record<string, string> = {}) => {
+    const app = healthRoutes(agent.agent.services, () => "# metrics\n");
+    const response = await app.fetch(new Request(`http://agent${path}`, { headers }), {
+      remoteAddress,
+    });
+    return response.status;
+  };
+
+  test("from another machine they need a JWT or API key; /health, /live and /ready stay open", async () => {
+    for (const path of ["/health/detailed", "/metrics"]) {
+      expect(await ask(path, "192.168.1.9")).toBe(401);
+      expect(await ask(path, "192.168.1.9", { "X-API-Key": "csk_wrong" })).toBe(401);
+      const jwt = { Authorization: `Bearer ${agent.token("viewer")}` };
+      expect(await ask(path, "192.168.1.9", jwt)).toBe(200);
+      expect(await ask(path, "127.0.0.1")).toBe(200);
+      expect(await ask(path, "::1")).toBe(200);
+    }
+    for (const path of ["/health", "/health/live", "/health/ready"]) {
+      expect(await ask(path, "192.168.1.9")).toBe(200);
+    }
+  });
+
+  test("health.details_need_auth: false opens them again", async () => {
+    const services = agent.agent.services;
+    const open = healthRoutes(
+      {
+        ...services,
+        config: {
+          ...services.config,
+          health: { ...services.config.health, details_need_auth: false },
+        },
+      },
+      () => "# metrics\n",
+    );
+    const response = await open.fetch(new Request("http://agent/metrics"), {
+      remoteAddress: "192.168.1.9",
+    });
+    expect(response.status).toBe(200);
   });
 });

@@ -48,6 +48,7 @@ const serverSchema = z.strictObject({
 const healthSchema = z.strictObject({
   host: z.string().min(1).optional(),
   port: port.prefault(8003),
+  details_need_auth: z.boolean().prefault(true),
 });
 
 const securitySchema = z.strictObject({

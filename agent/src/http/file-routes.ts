@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { CONTENT_TYPES, directoryFor, FILENAME, type FileKind, mediaFile } from "../media/files.ts";
 import type { AgentServices } from "../services.ts";
 import { byteRange } from "./byte-range.ts";
+import { refuseUnlessAuthenticated } from "./request-credential.ts";
 import type { PeerRoutes } from "./servers.ts";
 
 const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
@@ -20,25 +21,13 @@ export function fileRoutes(services: AgentServices): Hono<PeerRoutes> {
     if (!KINDS.includes(kind)) return c.text("not found\n", 404);
     if (!FILENAME.test(name)) return c.text("bad file name\n", 400);
     const token = c.req.query("token");
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    const credential = bearer ?? c.req.header("x-api-key");
-    const throttle = services.loginThrottle;
-    const address = c.env?.remoteAddress ?? "unknown";
-    if (token === undefined && credential !== undefined) {
-      const wait = throttle.retryAfter(address);
-      if (wait > 0) {
-        return c.text("too many failed logins from this address\n", 429, {
-          "Retry-After": String(Math.ceil(wait / 1000)),
-        });
+    if (token !== undefined) {
+      if (!services.downloads.verify(kind, name, token)) {
+        return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
       }
-    }
-    const allowed =
-      token !== undefined
-        ? services.downloads.verify(kind, name, token)
-        : credential !== undefined && (await services.authenticator.authenticate(credential)).ok;
-    if (!allowed) {
-      if (token === undefined && credential !== undefined) throttle.recordFailure(address);
-      return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
+    } else {
+      const refusal = await refuseUnlessAuthenticated(c, services);
+      if (refusal) return refusal;
     }
     const file = await mediaFile(directoryFor(services.config, kind), kind, name);
     if (!file) return c.text("not found\n", 404);

@@ -1,20 +1,43 @@
-import { Hono } from "hono";
+import { type Context, Hono, type Next } from "hono";
+import { isLoopback } from "../mediamtx/reader-auth.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus.ts";
 import type { AgentServices } from "../services.ts";
 import { formatGoDuration } from "../util/duration.ts";
 import { isoUtc } from "../util/time.ts";
+import { refuseUnlessAuthenticated } from "./request-credential.ts";
+import type { PeerRoutes } from "./servers.ts";
 
 const NO_CACHE = { "Cache-Control": "no-cache, no-store, must-revalidate" };
 
-/** Health (contract §11, D5) and Prometheus metrics: unauthenticated, no secrets in bodies. */
-export function healthRoutes(services: AgentServices, renderMetrics: () => string): Hono {
-  const app = new Hono();
+/**
+ * Health (contract §11, D5) and Prometheus metrics, no secrets in bodies. /health, /live and
+ * /ready are open to all (load balancers, the update health gate); /health/detailed and
+ * /metrics tell versions, the commit and failed-login counts, so from another machine they
+ * need a credential unless health.details_need_auth is off.
+ */
+export function healthRoutes(
+  services: AgentServices,
+  renderMetrics: () => string,
+): Hono<PeerRoutes> {
+  const app = new Hono<PeerRoutes>();
   const uptimeMs = () => Date.now() - services.startedAt;
 
   app.use("*", async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(NO_CACHE)) c.header(name, value);
   });
+
+  const detailsGuard = async (c: Context<PeerRoutes>, next: Next) => {
+    const remote = c.env?.remoteAddress;
+    const local = remote === undefined || isLoopback(remote);
+    if (!local && services.config.health.details_need_auth) {
+      const refusal = await refuseUnlessAuthenticated(c, services);
+      if (refusal) return refusal;
+    }
+    await next();
+  };
+  app.use("/health/detailed", detailsGuard);
+  app.use("/metrics", detailsGuard);
 
   app.get("/health", async (c) => {
     const snapshot = await services.health.snapshot();

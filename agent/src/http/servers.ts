@@ -14,6 +14,10 @@ export interface PeerEnv {
 /** Hono's env for routes that read PeerEnv (partial: tests call the app without it). */
 export type PeerRoutes = { Bindings: Partial<PeerEnv> };
 
+function peerOf(request: Request, server: Server<unknown>): PeerEnv {
+  return { remoteAddress: server.requestIP(request)?.address ?? "unknown" };
+}
+
 export interface Listeners {
   main: Server<SocketData>;
   health: Server<undefined> | undefined;
@@ -26,8 +30,8 @@ export type MediaAuthHandler = (request: Request) => Promise<Response>;
 export function listen(
   config: AgentConfig,
   gateway: WebSocketGateway,
-  app: Hono,
-  healthApp: Hono,
+  app: Hono<PeerRoutes>,
+  healthApp: Hono<PeerRoutes>,
   mediaAuth: MediaAuthHandler,
 ): Listeners {
   const tls = tlsOptions(config);
@@ -46,8 +50,7 @@ export function listen(
             return new Response("not found\n", { status: 404 });
           return mediaAuth(request);
         }
-        const peer: PeerEnv = { remoteAddress: server.requestIP(request)?.address ?? "unknown" };
-        return app.fetch(request, peer);
+        return app.fetch(request, peerOf(request, server));
       },
       websocket: gateway.handlers(),
     }),
@@ -63,7 +66,7 @@ export function listen(
         Bun.serve({
           hostname: config.health.host,
           port: config.health.port,
-          fetch: (request) => healthApp.fetch(request),
+          fetch: (request, server) => healthApp.fetch(request, peerOf(request, server)),
         }),
     );
     return { main, health };
