@@ -1,8 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
-import { renderMediamtxConfig } from "../../agent/src/mediamtx/credentials.ts";
+import {
+  mediamtxPasswordHash,
+  renderMediamtxConfig,
+} from "../../agent/src/mediamtx/credentials.ts";
 
 const ours = readFileSync(join(import.meta.dir, "../../config/mediamtx.yml"), "utf8");
 // MediaMTX's own default configuration of the release we target, vendored with its licence.
@@ -12,7 +16,7 @@ const reference = YAML.parse(
 const credentials = { user: "agentabcd1234", password: "x".repeat(32) };
 const values = {
   MEDIAMTX_API_USER: credentials.user,
-  MEDIAMTX_API_PASSWORD: credentials.password,
+  MEDIAMTX_API_PASSWORD_SHA256: mediamtxPasswordHash(credentials.password),
   AGENT_AUTH_URL: "http://127.0.0.1:8002/internal/mediamtx/auth",
   AGENT_AUTH_FINGERPRINT: "",
 };
@@ -46,7 +50,11 @@ describe("config/mediamtx.yml template", () => {
     }>;
     expect(users).toHaveLength(1);
     expect(users[0]?.user).toBe(credentials.user);
-    expect(users[0]?.pass).toBe(credentials.password);
+    // MediaMTX's hashed form (internal/conf/credential.go: "sha256:" + base64 of the digest).
+    expect(users[0]?.pass).toBe(
+      `sha256:${createHash("sha256").update(credentials.password).digest("base64")}`,
+    );
+    expect(renderMediamtxConfig(ours, values)).not.toContain(credentials.password);
     expect(users[0]?.ips).toEqual(["127.0.0.1", "::1"]);
     for (const { action } of users[0]?.permissions ?? []) {
       expect(["publish", "read", "playback", "api", "metrics", "pprof"]).toContain(action);

@@ -5,6 +5,7 @@ import { resolveJwtSecret } from "../auth/jwt-secret.ts";
 import {
   agentAuthHook,
   ensureMediamtxCredentials,
+  mediamtxPasswordHash,
   renderMediamtxConfig,
 } from "../mediamtx/credentials.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
@@ -70,7 +71,7 @@ export async function initCommand(options: InitOptions): Promise<void> {
     const hook = await agentAuthHook(config);
     const rendered = renderMediamtxConfig(await readFile(template, "utf8"), {
       MEDIAMTX_API_USER: mediamtx.credentials.user,
-      MEDIAMTX_API_PASSWORD: mediamtx.credentials.password,
+      MEDIAMTX_API_PASSWORD_SHA256: mediamtxPasswordHash(mediamtx.credentials.password),
       AGENT_AUTH_URL: hook.url,
       AGENT_AUTH_FINGERPRINT: hook.fingerprint,
     });

@@ -1,4 +1,4 @@
-import { randomBytes, X509Certificate } from "node:crypto";
+import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -47,9 +47,17 @@ export async function ensureMediamtxCredentials(
   return { credentials, path, generated: true };
 }
 
+/**
+ * The password as mediamtx.yml may hold it instead of the secret itself: MediaMTX accepts
+ * "sha256:" followed by the base64 (standard alphabet) of the password's SHA-256.
+ */
+export function mediamtxPasswordHash(password: string): string {
+  return createHash("sha256").update(password).digest("base64");
+}
+
 /** The template with its @@NAME@@ placeholders filled; an unknown placeholder is an error. */
 export function renderMediamtxConfig(template: string, values: Record<string, string>): string {
-  return template.replace(/@@([A-Z_]+)@@/g, (_, name: string) => {
+  return template.replace(/@@([A-Z0-9_]+)@@/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined)
       throw new Error(`the MediaMTX template uses an unknown placeholder @@${name}@@`);
