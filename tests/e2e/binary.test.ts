@@ -1,5 +1,7 @@
 // The compiled x64 binary as users run it: CLI, key management, serving, graceful stop.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -280,7 +282,10 @@ describe("camera-agent init", () => {
     };
     const rendered = await Bun.file(mediamtxConfig).text();
     expect(rendered).toContain(`user: "${credentials.user}"`);
-    expect(rendered).toContain(`pass: "${credentials.password}"`);
+    // Only MediaMTX's hashed form of the password: the file does not hold the secret.
+    const hashed = createHash("sha256").update(credentials.password).digest("base64");
+    expect(rendered).toContain(`pass: "sha256:${hashed}"`);
+    expect(rendered).not.toContain(credentials.password);
     expect(rendered).toContain(
       `authHTTPAddress: "http://127.0.0.1:${port}/internal/mediamtx/auth"`,
     );
@@ -300,6 +305,20 @@ describe("camera-agent init", () => {
     );
     expect([keyFile, mediamtxConfig].map((path) => statSync(path).mtimeMs)).toEqual(before);
     expect(await Bun.file(join(dir, "state", "jwt-secret")).text()).toBe(secret);
+
+    // Under systemd, ConfigurationDirectory= says where the files go when no option does.
+    const unitConfig = join(dir, "etc-unit");
+    const underSystemd = Bun.spawnSync(
+      [BINARY, "init", "--config", config, "--mediamtx-template", template],
+      { env: { ...env, CONFIGURATION_DIRECTORY: unitConfig } },
+    );
+    expect(underSystemd.exitCode).toBe(0);
+    expect(underSystemd.stdout.toString()).toContain(
+      `(${join(unitConfig, "admin-api-key")}, mode 0600)`,
+    );
+    expect(underSystemd.stdout.toString()).toContain(
+      `created MediaMTX config (${join(unitConfig, "mediamtx.yml")}, from ${template})`,
+    );
 
     const agent = Bun.spawn([BINARY, "run", "--config", config], {
       env,

@@ -145,6 +145,29 @@ describe("environment overrides", () => {
     ]);
   });
 
+  test("systemd's STATE_DIRECTORY is the default for state.dir and storage.root; the file and CAMERA_AGENT_* win", async () => {
+    const systemd = { STATE_DIRECTORY: "/var/lib/unit-state:/var/lib/other" };
+    const defaults = await loadConfig({ env: systemd });
+    expect([defaults.state.dir, defaults.storage.root]).toEqual([
+      "/var/lib/unit-state",
+      "/var/lib/unit-state",
+    ]);
+    const path = file("state.yaml", "state:\n  dir: /srv/state\n");
+    const fromFile = await loadConfig({ file: path, env: systemd });
+    expect([fromFile.state.dir, fromFile.storage.root]).toEqual([
+      "/srv/state",
+      "/var/lib/unit-state",
+    ]);
+    const fromEnv = await loadConfig({
+      file: path,
+      env: { ...systemd, CAMERA_AGENT_STATE_DIR: "/mnt/state" },
+    });
+    expect(fromEnv.state.dir).toBe("/mnt/state");
+    expect((await loadConfig({ env: { STATE_DIRECTORY: "relative" } })).state.dir).toBe(
+      "/var/lib/camera-agent",
+    );
+  });
+
   test("a bad environment value names the variable and the key", async () => {
     expect(await problems(undefined, { CAMERA_AGENT_SERVER_PORT: "abc" })).toEqual([
       "environment CAMERA_AGENT_SERVER_PORT (server.port): expected number, received string",

@@ -1,7 +1,8 @@
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { ApiKeyStore } from "../auth/api-keys.ts";
 import { resolveJwtSecret } from "../auth/jwt-secret.ts";
+import { configurationDirectory } from "../config/systemd-directories.ts";
 import {
   agentAuthHook,
   ensureMediamtxCredentials,
@@ -12,11 +13,9 @@ import { writeFileAtomic } from "../util/atomic-write.ts";
 import { configFor } from "./cli-config.ts";
 import { createSelfSignedCertificate } from "./tls-certificate.ts";
 
-export const DEFAULT_ADMIN_KEY_FILE = "/etc/camera-agent/admin-api-key";
 export const DEFAULT_MEDIAMTX_TEMPLATE = "/usr/share/camera-agent/mediamtx.yml";
-export const DEFAULT_MEDIAMTX_CONFIG = "/etc/camera-agent/mediamtx.yml";
-const DEFAULT_TLS_CERT = "/etc/camera-agent/tls/cert.pem";
-const DEFAULT_TLS_KEY = "/etc/camera-agent/tls/key.pem";
+/** The unit's ConfigurationDirectory= (/etc/camera-agent): admin key, MediaMTX config, TLS. */
+const configDir = () => configurationDirectory(process.env);
 
 export interface InitOptions {
   config?: string;
@@ -38,14 +37,14 @@ export async function initCommand(options: InitOptions): Promise<void> {
   report(secret.generated ? "created" : "kept", `JWT secret (${secret.source})`);
 
   await ensureAdminKey(
-    options["admin-key-file"] ?? DEFAULT_ADMIN_KEY_FILE,
+    options["admin-key-file"] ?? join(configDir(), "admin-api-key"),
     config.security.api_keys_file,
   );
 
   if (options.tls) {
     // The configured paths if set, else the defaults the hint below tells the operator to set.
-    const cert = config.server.tls_cert ?? DEFAULT_TLS_CERT;
-    const key = config.server.tls_key ?? DEFAULT_TLS_KEY;
+    const cert = config.server.tls_cert ?? join(configDir(), "tls/cert.pem");
+    const key = config.server.tls_key ?? join(configDir(), "tls/key.pem");
     if ((await exists(cert)) || (await exists(key))) {
       report("kept", `TLS certificate (${cert})`);
     } else {
@@ -61,7 +60,7 @@ export async function initCommand(options: InitOptions): Promise<void> {
 
   const mediamtx = await ensureMediamtxCredentials(config);
   report(mediamtx.generated ? "created" : "kept", `MediaMTX API credentials (${mediamtx.path})`);
-  const target = options["mediamtx-config"] ?? DEFAULT_MEDIAMTX_CONFIG;
+  const target = options["mediamtx-config"] ?? join(configDir(), "mediamtx.yml");
   const template = options["mediamtx-template"] ?? DEFAULT_MEDIAMTX_TEMPLATE;
   if (await exists(target)) {
     report("kept", `MediaMTX config (${target})`);

@@ -5,6 +5,7 @@ import { closest } from "../util/closest.ts";
 import { plainZodMessage } from "../util/zod-message.ts";
 import { type ConfigLeaf, configLeaves } from "./leaves.ts";
 import { type AgentConfig, configSchema } from "./schema.ts";
+import { systemdStateDirectory } from "./systemd-directories.ts";
 
 export const DEFAULT_CONFIG_PATH = "/etc/camera-agent/config.yaml";
 const ENV_PREFIX = "CAMERA_AGENT_";
@@ -58,6 +59,16 @@ export function resolveConfig(
   const document = Object.fromEntries(
     Object.entries(structuredClone(raw)).filter(([, value]) => value !== null),
   );
+  // systemd's StateDirectory= as the default location: only where the file says nothing.
+  const stateDirectory = systemdStateDirectory(env);
+  if (stateDirectory !== undefined) {
+    for (const path of [
+      ["state", "dir"],
+      ["storage", "root"],
+    ]) {
+      if (lookup(document, path) === undefined) setIn(document, path, stateDirectory);
+    }
+  }
   const fromEnv = applyEnvironment(document, env);
   const result = configSchema.safeParse(document);
   if (result.success && fromEnv.problems.length === 0) return result.data;
@@ -146,6 +157,12 @@ function parseScalar(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+function lookup(target: Record<string, unknown>, path: string[]): unknown {
+  let node: unknown = target;
+  for (const key of path) node = isPlainObject(node) ? node[key] : undefined;
+  return node;
 }
 
 function setIn(target: Record<string, unknown>, path: string[], value: unknown): boolean {
