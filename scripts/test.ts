@@ -132,7 +132,10 @@ const outcomes = [
     check([process.execPath, "scripts/build.ts"]),
   ),
   stage("unit and integration tests", bunTests(["tests/unit", "tests/integration"])),
-  stage("end-to-end: compiled binary", bunTests(["tests/e2e/binary.test.ts"])),
+  stage(
+    "end-to-end: compiled binary",
+    bunTests(["tests/e2e/binary.test.ts", "tests/e2e/kill-while-writing.test.ts"]),
+  ),
   stage(
     "installer in a Debian 12 tree (debootstrap, nspawn)",
     bunTests(["tests/e2e/install.test.ts"]),
