@@ -25,7 +25,8 @@ const COMMON_RATES = [60, 30, 25, 24, 15, 10, 5];
 /** Parses `v4l2-ctl --info --list-formats-ext` output (v4l-utils 1.22 layout). */
 export function parseV4l2Info(text: string): Capabilities {
   const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
-  const info: Record<string, string> = {};
+  // Keys are whatever the tool prints: no prototype for a line to collide with.
+  const info: Record<string, string> = Object.create(null);
   const lists: Record<string, string[]> = { Capabilities: [], "Device Caps": [] };
   let section = "";
   let list: string[] | undefined;
