@@ -31,12 +31,17 @@ export interface LoadOptions {
 export async function loadConfig(options: LoadOptions = {}): Promise<AgentConfig> {
   const env = options.env ?? process.env;
   if (options.file === undefined) return resolveConfig({}, undefined, env);
-  const { document, syntax } = await readConfigFile(options.file);
-  if (syntax.length === 0) return resolveConfig(document, options.file, env);
+  return configFromText(await readConfigFile(options.file), options.file, env);
+}
+
+/** A config file's text checked as `run` and `check-config` check it; `where` names it. */
+export function configFromText(text: string, where: string, env: Environment): AgentConfig {
+  const { document, syntax } = parseConfigText(text, where);
+  if (syntax.length === 0) return resolveConfig(document, where, env);
   // A syntax error must not hide the file's other problems: check what could be read.
   let others: string[] = [];
   try {
-    resolveConfig(document ?? {}, options.file, env);
+    resolveConfig(document ?? {}, where, env);
   } catch (error) {
     if (error instanceof ConfigError) others = error.problems;
   }
@@ -80,11 +85,9 @@ export function resolveConfig(
   ]);
 }
 
-/** The file's document (as much as could be read) and its YAML syntax errors, if any. */
-async function readConfigFile(file: string): Promise<{ document: unknown; syntax: string[] }> {
-  let text: string;
+async function readConfigFile(file: string): Promise<string> {
   try {
-    text = await readFile(file, "utf8");
+    return await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new ConfigError([`${file}: config file not found`]);
@@ -92,6 +95,10 @@ async function readConfigFile(file: string): Promise<{ document: unknown; syntax
       throw new ConfigError([`${file}: permission denied reading config file`]);
     throw new ConfigError([`${file}: cannot read config file (${code ?? String(error)})`]);
   }
+}
+
+/** The text's document (as much as could be read) and its YAML syntax errors, if any. */
+function parseConfigText(text: string, file: string): { document: unknown; syntax: string[] } {
   const parsed = YAML.parseDocument(text, { uniqueKeys: true });
   const syntax = parsed.errors.map((error) => {
     const position = error.linePos?.[0];
