@@ -206,12 +206,12 @@ release_record() {
 
 install_packages() {
   if ! live; then
-    say "packages: ffmpeg and v4l-utils are the image build's to install (--root)"
+    say "packages: ffmpeg, v4l-utils and gpg are the image build's to install (--root)"
     return
   fi
   # By command, not package status: a system image may carry no dpkg database, and ffmpeg
   # may come from elsewhere.
-  local -A package_of=([ffmpeg]=ffmpeg [v4l2-ctl]=v4l-utils [curl]=curl)
+  local -A package_of=([ffmpeg]=ffmpeg [v4l2-ctl]=v4l-utils [curl]=curl [gpg]=gpg [gpg-agent]=gpg-agent)
   local missing=() command
   for command in "${!package_of[@]}"; do
     command -v "$command" >/dev/null 2>&1 || missing+=("${package_of[$command]}")

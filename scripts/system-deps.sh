@@ -16,6 +16,10 @@ declare -A package_of=(
   [openssl]=openssl
   [ffmpeg]=ffmpeg
   [ffprobe]=ffmpeg
+  # Backup encryption (camera-agent backup --passphrase-file): gpg and the agent it starts.
+  [gpg]=gpg
+  [gpg-agent]=gpg-agent
+  [gpgconf]=gpgconf
 )
 
 # GStreamer's RTSP server (the tests' real RTSP source) for the system python3.

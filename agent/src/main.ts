@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import { parseArgs } from "node:util";
+import { backupCommand } from "./cli/backup.ts";
 import { checkConfigCommand } from "./cli/check-config.ts";
 import { initCommand } from "./cli/init.ts";
 import { keysCommand } from "./cli/keys.ts";
@@ -21,6 +22,8 @@ const OPTIONS = {
   "mediamtx-template": { type: "string" },
   "mediamtx-config": { type: "string" },
   tls: { type: "boolean" },
+  output: { type: "string" },
+  "passphrase-file": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -64,6 +67,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case "keys":
         await keysCommand(rest[0], rest[1], values);
+        return 0;
+      case "backup":
+        await backupCommand(rest, values);
         return 0;
       case "token":
         expectArgs(rest, 0);

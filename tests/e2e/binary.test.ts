@@ -245,6 +245,60 @@ describe("systemd notification protocol", () => {
   });
 });
 
+describe("camera-agent backup", () => {
+  test("create, list and verify from the command line; a damaged archive exits 1 naming the problem, a wrong command line 2", async () => {
+    const config = configFile(freePort(), 0);
+    const unitEnv = { ...env, CONFIGURATION_DIRECTORY: join(dir, "etc-backup") };
+    writeFileSync(join(dir, "passphrase"), "a passphrase\n", { mode: 0o600 });
+    const run = (...args: string[]) => {
+      const result = Bun.spawnSync([BINARY, "backup", ...args], { env: unitEnv });
+      return {
+        code: result.exitCode,
+        stdout: result.stdout.toString(),
+        stderr: result.stderr.toString(),
+      };
+    };
+    expect(
+      (await cli("keys", "create", "--role", "admin", "--name", "bk", "--config", config)).code,
+    ).toBe(0);
+    const created = run("create", "--config", config);
+    expect(created.code).toBe(0);
+    const archive = created.stdout.trim();
+    expect(archive).toMatch(/\/state\/backups\/camera-agent-.+\.tar\.gz$/);
+    expect(created.stderr).toContain("backed up");
+    const encrypted = run(
+      "create",
+      "--config",
+      config,
+      "--passphrase-file",
+      join(dir, "passphrase"),
+    );
+    expect(encrypted.stdout.trim()).toMatch(/\.tar\.gz\.gpg$/);
+    const listed = JSON.parse(run("list", "--json", "--config", config).stdout) as Array<{
+      file: string;
+      encrypted: boolean;
+    }>;
+    expect(listed.map((row) => row.file)).toContain(archive);
+    expect(listed.some((row) => row.encrypted)).toBe(true);
+    const verified = run("verify", archive);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`${archive}: OK`);
+    const damaged = join(dir, "damaged.tar.gz");
+    writeFileSync(damaged, (await Bun.file(archive).bytes()).subarray(0, 100));
+    expect(run("verify", damaged)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `camera-agent: ${damaged}: the archive is truncated or damaged (gzip data is invalid)\n`,
+    });
+    expect(run("verify", encrypted.stdout.trim()).code).toBe(1);
+    expect(
+      run("verify", encrypted.stdout.trim(), "--passphrase-file", join(dir, "passphrase")).code,
+    ).toBe(0);
+    expect(run().code).toBe(2);
+    expect(run("verify").code).toBe(2);
+  });
+});
+
 describe("camera-agent init", () => {
   test("creates secrets, the admin API key and mediamtx.yml once; a second run keeps them all untouched", async () => {
     const port = freePort();

@@ -20,10 +20,18 @@ Commands:
   keys revoke ID|NAME             Revoke an API key; sessions using it end at their next call.
   token --role ROLE [--ttl DURATION] [--user USER]
                                   Mint an HS256 JWT with the configured secret (default ttl 1h).
+  backup create [--output FILE] [--passphrase-file FILE]
+                                  Back up config, secrets, API keys and the database (not
+                                  recordings) into a 0600 archive, by default in
+                                  <state.dir>/backups; encrypted (gpg, AES-256) with a passphrase.
+  backup verify FILE [--passphrase-file FILE]
+                                  Check an archive completely (every checksum, safe names, the
+                                  config) without changing anything; exit 1 naming the problem.
+  backup list [--json]            List the archives in <state.dir>/backups.
   help, --help, -h                Show this text.
 
 Options:
-  --config FILE                   Config file for run, init, keys and token.
+  --config FILE                   Config file for run, init, keys, token and backup.
   ROLE is viewer, operator or admin; DURATION looks like 90s, 15m, 12h or 30d.
 `;
 

@@ -22,6 +22,9 @@ const MIGRATIONS = [
    )`,
 ];
 
+/** The schema version this agent writes (PRAGMA user_version after every migration). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
 /** The agent's SQLite database (WAL, full sync: an id must survive a power cut). */
 export function openDatabase(path: string): Database {
   mkdirSync(dirname(path), { recursive: true });
