@@ -134,7 +134,11 @@ const outcomes = [
   stage("unit and integration tests", bunTests(["tests/unit", "tests/integration"])),
   stage(
     "end-to-end: compiled binary",
-    bunTests(["tests/e2e/binary.test.ts", "tests/e2e/kill-while-writing.test.ts"]),
+    bunTests([
+      "tests/e2e/binary.test.ts",
+      "tests/e2e/kill-while-writing.test.ts",
+      "tests/e2e/backup-restore.test.ts",
+    ]),
   ),
   stage(
     "installer in a Debian 12 tree (debootstrap, nspawn)",

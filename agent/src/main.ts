@@ -24,6 +24,8 @@ const OPTIONS = {
   tls: { type: "boolean" },
   output: { type: "string" },
   "passphrase-file": { type: "string" },
+  "dry-run": { type: "boolean" },
+  "ready-timeout": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;

@@ -10,6 +10,7 @@ import { ConfigError, configFromText } from "../config/load.ts";
 import type { AgentConfig } from "../config/schema.ts";
 import { mediamtxCredentialsPath } from "../mediamtx/credentials.ts";
 import { SCHEMA_VERSION } from "../state/database.ts";
+import { localAccounts } from "../util/accounts.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { isoUtc } from "../util/time.ts";
 import { decrypt, encrypt, looksEncrypted } from "./encryption.ts";
@@ -62,7 +63,7 @@ export async function createBackup(
   const scratch = await mkdtemp(join(tmpdir(), "camera-agent-backup-"));
   try {
     const { files, skipped } = await collect(sources, scratch);
-    const accounts = await accountNames();
+    const accounts = await localAccounts();
     const entries: ManifestFile[] = [];
     const tarFiles = [];
     let schemaVersion = SCHEMA_VERSION;
@@ -80,8 +81,8 @@ export async function createBackup(
         owner: {
           uid: original.uid,
           gid: original.gid,
-          user: accounts.users.get(original.uid) ?? String(original.uid),
-          group: accounts.groups.get(original.gid) ?? String(original.gid),
+          user: accounts.userName.get(original.uid) ?? String(original.uid),
+          group: accounts.groupName.get(original.gid) ?? String(original.gid),
         },
       });
       tarFiles.push({ name: file.path, data, mode: 0o600 });
@@ -317,22 +318,4 @@ function checkConfig(file: string, manifest: Manifest, files: Map<string, Uint8A
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-/** uid → user and gid → group names, so a restore can map owners on a new card by name. */
-async function accountNames(): Promise<{
-  users: Map<number, string>;
-  groups: Map<number, string>;
-}> {
-  const table = async (path: string) => {
-    const text = await readFile(path, "utf8").catch(() => "");
-    return new Map(
-      text
-        .split("\n")
-        .map((line) => line.split(":"))
-        .filter((fields) => fields.length >= 3 && fields[0])
-        .map((fields) => [Number(fields[2]), fields[0] as string] as const),
-    );
-  };
-  return { users: await table("/etc/passwd"), groups: await table("/etc/group") };
 }

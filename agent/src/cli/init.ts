@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ApiKeyStore } from "../auth/api-keys.ts";
 import { resolveJwtSecret } from "../auth/jwt-secret.ts";
+import { recoverRestore } from "../backup/restore.ts";
 import { configurationDirectory } from "../config/systemd-directories.ts";
 import {
   agentAuthHook,
@@ -30,6 +31,14 @@ export interface InitOptions {
  * secret that exists, and says which it did.
  */
 export async function initCommand(options: InitOptions): Promise<void> {
+  // Before anything reads the files: a restore cut short (power cut, kill) is finished or
+  // undone here, so the agent starts on a complete old or new state, never a mix.
+  const recovered = await recoverRestore(configDir());
+  if (recovered !== "none") {
+    console.log(
+      `an interrupted restore was ${recovered === "completed" ? "completed: the restored files stay" : "rolled back: the previous files are back"}`,
+    );
+  }
   const { config } = await configFor(options.config);
   await mkdir(config.state.dir, { recursive: true, mode: 0o750 });
 

@@ -28,6 +28,10 @@ Commands:
                                   Check an archive completely (every checksum, safe names, the
                                   config) without changing anything; exit 1 naming the problem.
   backup list [--json]            List the archives in <state.dir>/backups.
+  backup restore FILE [--passphrase-file FILE] [--dry-run] [--ready-timeout DURATION]
+                                  Verify, stop the agent, put the files in place (crash-safe),
+                                  start it and wait for ready (default 90s); not ready: the
+                                  previous files go back. --dry-run lists the changes only.
   help, --help, -h                Show this text.
 
 Options:
