@@ -44,6 +44,9 @@ const OLD = ".restore-old";
 
 const journalSchema = z.strictObject({
   state: z.enum(["staged", "committed"]),
+  /** The restoring process: while it lives (this boot), only it may finish or undo. */
+  pid: z.number().int().positive(),
+  boot: z.string(),
   files: z.array(
     z.strictObject({
       target: z.string().startsWith("/"),
@@ -109,7 +112,9 @@ export async function applyRestore(
   plan: RestorePlanEntry[],
   configDir: string,
 ): Promise<void> {
-  await recoverRestore(configDir);
+  if ((await recoverRestore(configDir)) === "in progress") {
+    throw new Error("another restore is running");
+  }
   const accounts = await localAccounts();
   const byPath = new Map(backup.manifest.files.map((entry) => [entry.path, entry]));
   for (const step of plan) {
@@ -122,7 +127,8 @@ export async function applyRestore(
     hadOld: existsSync(step.target),
     remove: step.path === undefined,
   }));
-  await writeJournal(configDir, { state: "staged", files });
+  const owner = { pid: process.pid, boot: await bootId() };
+  await writeJournal(configDir, { state: "staged", ...owner, files });
   for (const { target, hadOld, remove } of files) {
     if (hadOld) {
       await rm(target + OLD, { force: true });
@@ -133,14 +139,14 @@ export async function applyRestore(
     await syncDirectory(dirname(target));
     step();
   }
-  await writeJournal(configDir, { state: "committed", files });
+  await writeJournal(configDir, { state: "committed", ...owner, files });
   step();
 }
 
 /** Puts the old files back after a committed restore whose agent did not become ready. */
 export async function rollBack(configDir: string): Promise<void> {
   const journal = await readJournal(configDir);
-  if (!journal) return;
+  if (!journal) throw new Error("cannot put the previous files back: the restore journal is gone");
   await writeJournal(configDir, { ...journal, state: "staged" });
   await recoverRestore(configDir);
 }
@@ -156,9 +162,11 @@ export async function finishRestore(configDir: string): Promise<void> {
  */
 export async function recoverRestore(
   configDir: string,
-): Promise<"none" | "rolled back" | "completed"> {
+): Promise<"none" | "rolled back" | "completed" | "in progress"> {
   const journal = await readJournal(configDir);
   if (!journal) return "none";
+  // The agent's start (init) during a restore's readiness wait must not end that restore.
+  if (journal.pid !== process.pid && (await restoreRunning(journal))) return "in progress";
   for (const { target, hadOld } of journal.files) {
     if (journal.state === "staged") {
       if (hadOld && existsSync(target + OLD)) await rename(target + OLD, target);
@@ -217,4 +225,19 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Whether the journal's process still runs: same boot (pids restart) and alive. */
+async function restoreRunning(journal: Journal): Promise<boolean> {
+  if (journal.boot !== (await bootId())) return false;
+  try {
+    process.kill(journal.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function bootId(): Promise<string> {
+  return (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
 }

@@ -1,6 +1,11 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { backupDirectory, createBackup, verifyBackup } from "../backup/backup-archive.ts";
+import {
+  ARCHIVE_NAME,
+  backupDirectory,
+  createBackup,
+  verifyBackup,
+} from "../backup/backup-archive.ts";
 import {
   applyRestore,
   finishRestore,
@@ -27,8 +32,6 @@ export interface BackupOptions {
   "ready-timeout"?: string;
 }
 
-const ARCHIVE_NAME = /^camera-agent-.+\.tar\.gz(\.gpg)?$/;
-
 export async function backupCommand(args: string[], options: BackupOptions): Promise<void> {
   const [action, ...rest] = args;
   const passphraseFile = options["passphrase-file"];
@@ -36,11 +39,13 @@ export async function backupCommand(args: string[], options: BackupOptions): Pro
     case "create": {
       if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest.join(" ")}`);
       const { config, file } = await configFor(options.config);
-      const { path, manifest, skipped } = await createBackup(
+      const { path, manifest, skipped, pruned } = await createBackup(
         { config, configFile: file, configDir: configurationDirectory(process.env) },
         { output: options.output, passphraseFile, agentVersion: buildInfo.version },
       );
       for (const entry of skipped) console.error(`skipped ${entry}`);
+      for (const old of pruned)
+        console.error(`removed ${old} (backup.keep: ${config.backup.keep})`);
       console.error(
         `backed up ${manifest.files.length} files${passphraseFile ? ", encrypted" : ""} (mode 0600):`,
       );
@@ -110,6 +115,7 @@ async function restoreCommand(file: string, options: BackupOptions): Promise<voi
       : parseDurationOption("--ready-timeout", options["ready-timeout"]);
   const configDir = configurationDirectory(process.env);
   const recovered = await recoverRestore(configDir);
+  if (recovered === "in progress") throw new Error("another restore is running");
   if (recovered !== "none") console.error(`an interrupted restore was found and ${recovered}`);
   const backup = await verifyBackup(file, options["passphrase-file"]);
   const configFile = options.config ?? DEFAULT_CONFIG_PATH;

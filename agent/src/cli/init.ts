@@ -34,7 +34,9 @@ export async function initCommand(options: InitOptions): Promise<void> {
   // Before anything reads the files: a restore cut short (power cut, kill) is finished or
   // undone here, so the agent starts on a complete old or new state, never a mix.
   const recovered = await recoverRestore(configDir());
-  if (recovered !== "none") {
+  if (recovered === "in progress") {
+    console.log("a restore is in progress: its files are left to it");
+  } else if (recovered !== "none") {
     console.log(
       `an interrupted restore was ${recovered === "completed" ? "completed: the restored files stay" : "rolled back: the previous files are back"}`,
     );
