@@ -114,6 +114,7 @@ SHARE=/usr/share/camera-agent
 INSTALLED_FILES=(
   "$BIN/camera-agent" "$BIN/mediamtx"
   "$UNITS/camera-agent.service" "$UNITS/mediamtx.service"
+  "$UNITS/camera-agent-backup.service" "$UNITS/camera-agent-backup.timer"
   /usr/lib/sysusers.d/camera-agent.conf /usr/lib/tmpfiles.d/camera-agent.conf
   "$SHARE/camera-agent.yaml" "$SHARE/mediamtx.yml" "$SHARE/mediamtx.release"
 )
@@ -266,6 +267,8 @@ do_install() {
   fi
   place "$repo/systemd/camera-agent.service" "$UNITS/camera-agent.service" 0644
   place "$repo/systemd/mediamtx.service" "$UNITS/mediamtx.service" 0644
+  place "$repo/systemd/camera-agent-backup.service" "$UNITS/camera-agent-backup.service" 0644
+  place "$repo/systemd/camera-agent-backup.timer" "$UNITS/camera-agent-backup.timer" 0644
   place "$repo/systemd/tmpfiles.d/camera-agent.conf" /usr/lib/tmpfiles.d/camera-agent.conf 0644
   place "$repo/config/camera-agent.yaml" "$SHARE/camera-agent.yaml" 0644
   place "$repo/config/mediamtx.yml" "$SHARE/mediamtx.yml" 0644
@@ -284,7 +287,7 @@ do_install() {
 
   local units=(camera-agent.service)
   [ -e "$root$BIN/mediamtx" ] && units+=(mediamtx.service)
-  for unit in "${units[@]}"; do
+  for unit in "${units[@]}" camera-agent-backup.timer; do
     if ! systemctl ${root:+--root="$root"} is-enabled --quiet "$unit" 2>/dev/null; then
       changed "enabled: $unit"
       run systemctl ${root:+--root="$root"} enable --quiet "$unit"
@@ -299,12 +302,13 @@ do_install() {
     elif $start; then
       systemctl start "${units[@]}"
     fi
+    $start && systemctl start camera-agent-backup.timer
   fi
 }
 
 do_uninstall() {
   say "removing camera-agent${root:+ from $root}"
-  for unit in camera-agent.service mediamtx.service; do
+  for unit in camera-agent-backup.timer camera-agent.service mediamtx.service; do
     [ -e "$root$UNITS/$unit" ] || continue
     if live; then run systemctl disable --now --quiet "$unit" || true
     else run systemctl --root="$root" disable --quiet "$unit" || true

@@ -158,6 +158,12 @@ describe("install.sh --root into a Debian 12 tree", () => {
       );
     }
 
+    // The daily backup (camera-agent backup create, rotated by backup.keep).
+    expect(
+      readlinkSync(join(root, "etc/systemd/system/timers.target.wants/camera-agent-backup.timer")),
+    ).toMatch(/^(\/usr)?\/lib\/systemd\/system\/camera-agent-backup\.timer$/);
+    expect(meta("usr/lib/systemd/system/camera-agent-backup.service").mode).toBe("644");
+
     const before = statSync(join(root, "usr/bin/camera-agent")).mtimeMs;
     const second = install(root, "--mediamtx", mediamtxTarball);
     expect(second.code).toBe(0);

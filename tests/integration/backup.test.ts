@@ -2,9 +2,18 @@
 // with its reason (issue 13). Real gpg, real SQLite, our tar and gzip.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ApiKeyStore } from "../../agent/src/auth/api-keys.ts";
 import {
@@ -101,6 +110,7 @@ describe("backup create", () => {
   test("config directory, state secrets and a consistent database copy, in a 0600 archive under <state.dir>/backups, with a manifest of every file", async () => {
     expect(plain.startsWith(join(state, "backups", "camera-agent-"))).toBe(true);
     expect(statSync(plain).mode & 0o777).toBe(0o600);
+    expect(statSync(join(state, "backups")).mode & 0o777).toBe(0o700);
     const { manifest, files, encrypted } = await verifyBackup(plain, undefined);
     expect(encrypted).toBe(false);
     expect(manifest).toMatchObject({
@@ -261,5 +271,29 @@ describe("backup verify refuses, naming the problem", () => {
     expect(await refusal(verifyBackup(join(dir, "absent"), undefined))).toBe(
       `${join(dir, "absent")}: no such file`,
     );
+  });
+});
+
+describe("backup rotation", () => {
+  // Last: it prunes the archive the other tests read.
+  test("the default directory keeps the newest backup.keep archives; --output files and other files are left alone", async () => {
+    const keep2 = { ...sources, config: { ...sources.config, backup: { keep: 2 } } };
+    const elsewhere = join(dir, "kept-elsewhere.tar.gz");
+    await createBackup(keep2, { agentVersion: "1", output: elsewhere });
+    const notes = join(state, "backups", "README.txt");
+    writeFileSync(notes, "operator's notes");
+    const made: string[] = [];
+    for (const day of [1, 2, 3]) {
+      const { path, pruned } = await createBackup(keep2, {
+        agentVersion: "1",
+        now: new Date(`2030-01-0${day}T03:00:00Z`),
+      });
+      made.push(path);
+      if (day === 3) expect(pruned).toEqual(made.slice(0, 1));
+    }
+    const left = readdirSync(join(state, "backups")).sort();
+    expect(left).toEqual([...made.slice(1).map((path) => basename(path)), "README.txt"].sort());
+    expect(existsSync(elsewhere)).toBe(true);
+    expect(existsSync(plain)).toBe(false);
   });
 });

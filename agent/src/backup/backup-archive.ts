@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { hostname as systemHostname, tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -50,6 +50,24 @@ export function backupDirectory(config: AgentConfig): string {
   return join(config.state.dir, "backups");
 }
 
+/** The names `backup create` gives archives in the default directory. */
+export const ARCHIVE_NAME = /^camera-agent-.+-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$/;
+
+/**
+ * Keeps the newest `backup.keep` archives of the default directory (by the time in their
+ * names) and removes the rest; returns what it removed. Other files there are left alone.
+ */
+export async function pruneBackups(config: AgentConfig): Promise<string[]> {
+  const dir = backupDirectory(config);
+  const stamp = (name: string) => /(\d{8}T\d{6}Z)/.exec(name)?.[1] ?? "";
+  const archives = (await readdir(dir).catch(() => [] as string[]))
+    .filter((name) => ARCHIVE_NAME.test(name))
+    .sort((a, b) => stamp(b).localeCompare(stamp(a)) || b.localeCompare(a));
+  const removed = archives.slice(config.backup.keep).map((name) => join(dir, name));
+  for (const path of removed) await rm(path, { force: true });
+  return removed;
+}
+
 /**
  * Writes a backup of the device's identity and settings: the config directory, the state
  * secrets (JWT secret, API keys, MediaMTX credentials) and a consistent copy of the database.
@@ -58,7 +76,7 @@ export function backupDirectory(config: AgentConfig): string {
 export async function createBackup(
   sources: BackupSources,
   options: CreateOptions,
-): Promise<{ path: string; manifest: Manifest; skipped: string[] }> {
+): Promise<{ path: string; manifest: Manifest; skipped: string[]; pruned: string[] }> {
   const now = options.now ?? new Date();
   const scratch = await mkdtemp(join(tmpdir(), "camera-agent-backup-"));
   try {
@@ -114,8 +132,13 @@ export async function createBackup(
         backupDirectory(sources.config),
         `camera-agent-${host}-${stamp}.tar.gz${options.passphraseFile ? ".gpg" : ""}`,
       );
+    // The default directory is root's alone: archive names say which box and when.
+    if (options.output === undefined) {
+      await mkdir(backupDirectory(sources.config), { recursive: true, mode: 0o700 });
+    }
     await writeFileAtomic(path, archive, { mode: 0o600 });
-    return { path, manifest, skipped };
+    const pruned = options.output === undefined ? await pruneBackups(sources.config) : [];
+    return { path, manifest, skipped, pruned };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

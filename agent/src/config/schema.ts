@@ -147,6 +147,7 @@ export const configSchema = z
       })
       .prefault({}),
     discovery: z.strictObject({ usb: usbDiscoverySchema.prefault({}) }).prefault({}),
+    backup: z.strictObject({ keep: z.number().int().min(1).max(365).prefault(7) }).prefault({}),
     mediamtx: mediamtxSchema
       .refine((m) => (m.api_user === undefined) === (m.api_password === undefined), {
         message:
