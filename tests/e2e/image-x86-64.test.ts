@@ -363,6 +363,53 @@ describe("x86-64 image in QEMU", () => {
     BOOT_TIMEOUT_MS + 240_000,
   );
 
+  test("backup create, a new identity, backup restore: ready again with the old admin key; an archive that cannot start is rolled back", async () => {
+    const archive = (await vm.sh("camera-agent backup create")).trim();
+    expect(archive).toMatch(/^\/var\/lib\/camera-agent\/backups\/camera-agent-.+\.tar\.gz$/);
+    expect((await vm.sh(`stat -c %a ${archive}`)).trim()).toBe("600");
+    // A new identity, as on a new card: init makes a new admin key and JWT secret at start.
+    await vm.sh(
+      "rm /etc/camera-agent/admin-api-key /var/lib/camera-agent/api-keys.json /var/lib/camera-agent/jwt-secret && systemctl restart camera-agent",
+    );
+    await vm.waitForHealth("/health/ready", 60_000);
+    const stranger = await RpcClient.connect(`ws://127.0.0.1:${vm.ports.api}/ws`);
+    expect((await stranger.authenticate(adminKey)).error?.code).toBe(-32001);
+    await stranger.close();
+    const restored = await vm.sh(`camera-agent backup restore ${archive}`, 240_000);
+    expect(restored).toContain("camera-agent is ready");
+    (await connect()).close();
+    // An archive whose config cannot start (its API port is sshd's): the old files come back.
+    await vm.sh("sed -i 's/^  port: 8002$/  port: 22/' /etc/camera-agent/config.yaml");
+    const unstartable = (
+      await vm.sh("camera-agent backup create --output /var/tmp/unstartable.tar.gz")
+    ).trim();
+    await vm.sh("sed -i 's/^  port: 22$/  port: 8002/' /etc/camera-agent/config.yaml");
+    const refused = await vm.ssh(
+      `camera-agent backup restore ${unstartable} --ready-timeout 20s`,
+      240_000,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the previous files are back");
+    await vm.waitForHealth("/health/ready", 60_000);
+    expect((await vm.sh("grep -c '^  port: 8002$' /etc/camera-agent/config.yaml")).trim()).toBe(
+      "1",
+    );
+    (await connect()).close();
+    expect(
+      (await vm.sh("ls -A /etc/camera-agent /var/lib/camera-agent")).includes(".restore-"),
+    ).toBe(false);
+    // The daily backup: a valid, enabled timer whose service writes one more archive.
+    await vm.sh(
+      "systemd-analyze verify /usr/lib/systemd/system/camera-agent-backup.service /usr/lib/systemd/system/camera-agent-backup.timer",
+    );
+    expect((await vm.sh("systemctl is-enabled camera-agent-backup.timer")).trim()).toBe("enabled");
+    const count = async () =>
+      Number((await vm.sh("ls /var/lib/camera-agent/backups | grep -c '^camera-agent-'")).trim());
+    const before = await count();
+    await vm.sh("systemctl start camera-agent-backup.service", 180_000);
+    expect(await count()).toBe(before + 1);
+  }, 600_000);
+
   test("install.sh on the live system (read-only root overlaid): updates, restarts the agent, waits for ready; a rerun changes nothing", async () => {
     // The checkout's installer, units, config and binary, as an operator would have them.
     const checkout = "/var/tmp/checkout";
