@@ -46,9 +46,10 @@ function freshBox(cameraName: string): string {
     configFile,
     `server:\n  host: 127.0.0.1\n  port: ${port}\nhealth:\n  port: 0\nstate:\n  dir: ${state}\nstorage:\n  root: ${join(dir, "media")}\ndiscovery:\n  usb:\n    enabled: false\n`,
   );
+  // The shipped MediaMTX template: the rendered file holds the agent's password hash.
   writeFileSync(
     join(dir, "template.yml"),
-    'authMethod: http\nauthHTTPAddress: "@@AGENT_AUTH_URL@@"\n',
+    readFileSync(join(import.meta.dir, "../../config/mediamtx.yml")),
   );
   const init = cli(
     "init",
@@ -100,12 +101,14 @@ async function withAgent<T>(body: (url: string) => Promise<T>): Promise<T> {
 }
 
 let oldKey: string;
+let oldMediamtx: string;
 let archive: string;
 let fresh: string;
 
 beforeAll(() => {
   expect(existsSync(BINARY)).toBe(true);
   oldKey = freshBox("Gate");
+  oldMediamtx = readFileSync(join(state, "mediamtx-credentials.json"), "utf8");
   const created = cli(
     "backup",
     "create",
@@ -148,6 +151,14 @@ test("a round trip onto a fresh box: the old admin key authenticates, camera ids
     expect((await client.authenticate(newKey)).error?.code).toBe(-32001);
     await client.close();
   });
+  // The agent's MediaMTX login is the old one, and mediamtx.yml holds its hash: they match.
+  const mediamtx = JSON.parse(readFileSync(join(state, "mediamtx-credentials.json"), "utf8")) as {
+    password: string;
+  };
+  expect(readFileSync(join(state, "mediamtx-credentials.json"), "utf8")).toBe(oldMediamtx);
+  expect(readFileSync(join(etc, "mediamtx.yml"), "utf8")).toContain(
+    createHash("sha256").update(mediamtx.password).digest("base64"),
+  );
   const db = new Database(join(state, "agent.db"), { readonly: true });
   expect(db.query("SELECT name FROM cameras WHERE id = 'camera3'").get()).toEqual({ name: "Gate" });
   expect(db.query("SELECT value FROM settings WHERE key = 'retention_policy'").get()).toEqual({
