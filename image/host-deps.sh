@@ -31,6 +31,8 @@ tools=(
   fsck.erofs:erofs-utils
   mkfs.ext4:e2fsprogs
   debugfs:e2fsprogs
+  dumpe2fs:e2fsprogs
+  e2fsck:e2fsprogs
   mkfs.vfat:dosfstools
   mcopy:mtools
   mdir:mtools
