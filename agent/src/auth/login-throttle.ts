@@ -1,6 +1,13 @@
 /** Addresses tracked at most; the oldest window is dropped first, so memory stays bounded. */
 const MAX_TRACKED_ADDRESSES = 10_000;
 
+/** A login refused by the limit, without the credential being looked at. */
+export interface Throttled {
+  ok: false;
+  reason: "throttled";
+  retryAfterMs: number;
+}
+
 interface Window {
   startedAt: number;
   failures: number;
@@ -22,6 +29,21 @@ export class LoginThrottle {
     private readonly onLockOut: (address: string, failures: number) => void,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * One login from `address` under the limit: refused while the address is locked out,
+   * else `login` runs and a failure counts. Every way in (RPC, HTTP, media) goes through it.
+   */
+  async attempt<T extends { ok: boolean }>(
+    address: string,
+    login: () => Promise<T>,
+  ): Promise<T | Throttled> {
+    const wait = this.retryAfter(address);
+    if (wait > 0) return { ok: false, reason: "throttled", retryAfterMs: wait };
+    const outcome = await login();
+    if (!outcome.ok) this.recordFailure(address);
+    return outcome;
+  }
 
   /** Milliseconds until `address` may try again; 0 when it may now. */
   retryAfter(address: string): number {

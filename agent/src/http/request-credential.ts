@@ -20,14 +20,14 @@ export async function refuseUnlessAuthenticated(
   const unauthorized = () =>
     c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
   if (credential === undefined) return unauthorized();
-  const address = c.env?.remoteAddress ?? "unknown";
-  const wait = services.loginThrottle.retryAfter(address);
-  if (wait > 0) {
+  const outcome = await services.loginThrottle.attempt(c.env?.remoteAddress ?? "unknown", () =>
+    services.authenticator.authenticate(credential),
+  );
+  if (outcome.ok) return undefined;
+  if (outcome.reason === "throttled") {
     return c.text("too many failed logins from this address\n", 429, {
-      "Retry-After": String(Math.ceil(wait / 1000)),
+      "Retry-After": String(Math.ceil(outcome.retryAfterMs / 1000)),
     });
   }
-  if ((await services.authenticator.authenticate(credential)).ok) return undefined;
-  services.loginThrottle.recordFailure(address);
   return unauthorized();
 }

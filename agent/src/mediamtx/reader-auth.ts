@@ -48,14 +48,8 @@ export async function authorizeMediaRequest(
     request.token || request.password || query.get("jwt") || query.get("key") || "";
   if (credential === "") return { allowed: false, reason: "no credential" };
   // RTSP, HLS and WebRTC clients guess at keys too: the same per-address limit as the API.
-  if (throttle.retryAfter(request.ip) > 0) {
-    return { allowed: false, reason: "too many failed logins from this address" };
-  }
-  const outcome = await authenticator.authenticate(credential);
-  if (!outcome.ok) {
-    throttle.recordFailure(request.ip);
-    return { allowed: false, reason: outcome.reason };
-  }
+  const outcome = await throttle.attempt(request.ip, () => authenticator.authenticate(credential));
+  if (!outcome.ok) return { allowed: false, reason: outcome.reason };
   log.debug(
     {
       user: outcome.identity.userId,

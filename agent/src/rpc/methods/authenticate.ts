@@ -15,25 +15,23 @@ export const authenticate = defineMethod({
   // Wrong or missing credentials are an authentication failure (-32001), not a params error.
   params: z.object({ auth_token: z.unknown().optional(), api_key: z.unknown().optional() }),
   async handler(params, { connection, services }) {
-    const throttle = services.loginThrottle;
-    const address = connection.remoteAddress;
-    const wait = throttle.retryAfter(address);
-    if (wait > 0) throw rpcErrors.rateLimited(wait, "too many failed logins from this address");
     const credential = params.auth_token ?? params.api_key;
-    if (
-      typeof credential !== "string" ||
-      credential.length === 0 ||
-      credential.length > MAX_CREDENTIAL_LENGTH
-    ) {
-      throttle.recordFailure(address);
-      throw rpcErrors.authentication("auth_failed");
-    }
     const { promise, resolve } = Promise.withResolvers<void>();
     connection.pendingAuthentication = promise;
     try {
-      const outcome = await services.authenticator.authenticate(credential);
+      // A malformed credential is a failed login too, and is refused before any crypto.
+      const outcome = await services.loginThrottle.attempt(connection.remoteAddress, async () =>
+        wellFormed(credential)
+          ? services.authenticator.authenticate(credential)
+          : { ok: false as const, reason: "auth_failed" as const },
+      );
       if (!outcome.ok) {
-        throttle.recordFailure(address);
+        if (outcome.reason === "throttled") {
+          throw rpcErrors.rateLimited(
+            outcome.retryAfterMs,
+            "too many failed logins from this address",
+          );
+        }
         throw rpcErrors.authentication(outcome.reason);
       }
       const { identity } = outcome;
@@ -61,3 +59,11 @@ export const authenticate = defineMethod({
     }
   },
 });
+
+function wellFormed(credential: unknown): credential is string {
+  return (
+    typeof credential === "string" &&
+    credential.length > 0 &&
+    credential.length <= MAX_CREDENTIAL_LENGTH
+  );
+}
