@@ -8,6 +8,7 @@ import type { AgentConfig } from "../config/schema.ts";
 import { mediamtxCredentialsPath } from "../mediamtx/credentials.ts";
 import { localAccounts } from "../util/accounts.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { processRunning } from "../util/process-running.ts";
 import { BackupError, type VerifiedBackup } from "./backup-archive.ts";
 import type { ManifestFile } from "./manifest.ts";
 
@@ -229,13 +230,7 @@ async function syncDirectory(dir: string): Promise<void> {
 
 /** Whether the journal's process still runs: same boot (pids restart) and alive. */
 async function restoreRunning(journal: Journal): Promise<boolean> {
-  if (journal.boot !== (await bootId())) return false;
-  try {
-    process.kill(journal.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return journal.boot === (await bootId()) && processRunning(journal.pid);
 }
 
 async function bootId(): Promise<string> {

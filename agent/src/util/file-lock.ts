@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { processRunning } from "./process-running.ts";
 
 export interface FileLockOptions {
   /** How long to wait for another holder before giving up. */
@@ -61,10 +62,5 @@ async function abandoned(lock: string): Promise<boolean> {
     const info = await stat(lock).catch(() => undefined);
     return info !== undefined && Date.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS;
   }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !processRunning(pid);
 }
