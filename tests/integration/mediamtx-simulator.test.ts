@@ -3,11 +3,10 @@
 // where the real server's behaviour is documented (shared/reference/mediamtx/ is vendored into
 // tests/fixtures/mediamtx/).
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
-import { FakeV4l } from "../support/fake-v4l.ts";
+import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { MediaMtxSimulator } from "../support/mediamtx-simulator.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
@@ -18,15 +17,7 @@ afterEach(async () => {
 });
 
 async function agentWithCamera(): Promise<{ agent: TestAgent; rpc: RpcClient }> {
-  const dir = mkdtempSync(join(tmpdir(), "camera-agent-sim-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const v4l = new FakeV4l(dir);
-  v4l.plug({
-    node: "video0",
-    port: "1-1",
-    serial: "SIM",
-    probe: { fixture: "uvc-mjpeg-yuyv.txt" },
-  });
+  const v4l = oneCameraWorld("SIM", cleanups);
   const agent = await startTestAgent({
     discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
   });

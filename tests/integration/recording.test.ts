@@ -1,10 +1,9 @@
 // Recording through MediaMTX's recorder: the agent decides, persists and re-applies `record`.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
-import { FakeV4l } from "../support/fake-v4l.ts";
+import { type FakeV4l, oneCameraWorld } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 
@@ -13,18 +12,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function world(): FakeV4l {
-  const dir = mkdtempSync(join(tmpdir(), "camera-agent-rec-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const v4l = new FakeV4l(dir);
-  v4l.plug({
-    node: "video0",
-    port: "1-1",
-    serial: "REC",
-    probe: { fixture: "uvc-mjpeg-yuyv.txt" },
-  });
-  return v4l;
-}
+const world = () => oneCameraWorld("REC", cleanups);
 
 async function agentIn(
   v4l: FakeV4l,

@@ -1,10 +1,7 @@
 // Stream methods through the real agent, with discovery and the spec-enforcing simulator.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
-import { FakeV4l } from "../support/fake-v4l.ts";
+import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 
@@ -16,10 +13,7 @@ afterEach(async () => {
 async function setup(
   server: Record<string, unknown> = {},
 ): Promise<{ agent: TestAgent; rpc: RpcClient }> {
-  const dir = mkdtempSync(join(tmpdir(), "camera-agent-streams-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const v4l = new FakeV4l(dir);
-  v4l.plug({ node: "video0", port: "1-1", serial: "S1", probe: { fixture: "uvc-mjpeg-yuyv.txt" } });
+  const v4l = oneCameraWorld("S1", cleanups);
   const agent = await startTestAgent({
     server,
     discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
@@ -112,15 +106,7 @@ describe("stream methods", () => {
 
 describe("start_streaming and stop_streaming", () => {
   test("start keeps the publisher running (runOnInit) with no secrets shown; stop returns it to on demand", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "camera-agent-streaming-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const v4l = new FakeV4l(dir);
-    v4l.plug({
-      node: "video0",
-      port: "1-1",
-      serial: "ST1",
-      probe: { fixture: "uvc-mjpeg-yuyv.txt" },
-    });
+    const v4l = oneCameraWorld("ST1", cleanups);
     const agent = await startTestAgent({
       mediamtx: { api_user: "agent1", api_password: "secret-pass-1234" },
       discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
@@ -149,7 +135,7 @@ describe("start_streaming and stop_streaming", () => {
     expect(started.ffmpeg_command).toContain("-i camera0 ");
     expect(started.ffmpeg_command).toContain("rtsp://***@127.0.0.1");
     expect(started.ffmpeg_command).not.toContain("secret-pass-1234");
-    expect(started.ffmpeg_command).not.toContain(dir);
+    expect(started.ffmpeg_command).not.toContain(v4l.dir);
     expect(String(conf().runOnInit)).toContain("-f v4l2");
     expect(conf().runOnDemand).toBe("");
 

@@ -3,12 +3,14 @@ import {
   chmodSync,
   copyFileSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const FIXTURES = join(import.meta.dir, "../fixtures/v4l2-ctl");
@@ -169,4 +171,19 @@ function script(path: string, body: string): string {
   writeFileSync(path, `#!/bin/sh\n${body}\n`);
   chmodSync(path, 0o755);
   return path;
+}
+
+/**
+ * A temporary sysfs and /dev with one UVC webcam (MJPEG and YUYV) plugged in as video0, the
+ * world most agent tests start from; `cleanups` gets its removal.
+ */
+export function oneCameraWorld(
+  serial: string,
+  cleanups: Array<() => Promise<void> | void>,
+): FakeV4l {
+  const dir = mkdtempSync(join(tmpdir(), "camera-agent-v4l-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const v4l = new FakeV4l(dir);
+  v4l.plug({ node: "video0", port: "1-1", serial, probe: { fixture: "uvc-mjpeg-yuyv.txt" } });
+  return v4l;
 }
