@@ -5,29 +5,17 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { agentOnCamera } from "../support/agent-on-camera.ts";
 import { eventually } from "../support/eventually.ts";
 import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { MediaMtxSimulator } from "../support/mediamtx-simulator.ts";
-import { RpcClient } from "../support/rpc-client.ts";
-import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function agentWithCamera(): Promise<{ agent: TestAgent; rpc: RpcClient }> {
-  const v4l = oneCameraWorld("SIM", cleanups);
-  const agent = await startTestAgent({
-    discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
-  });
-  cleanups.push(() => agent.stop());
-  const rpc = await RpcClient.connect(agent.wsUrl);
-  cleanups.push(async () => void (await rpc.close()));
-  await rpc.authenticate(agent.token("operator"));
-  await eventually(() => agent.mediamtx.pathConfigs().has("camera0"));
-  return { agent, rpc };
-}
+const agentWithCamera = () => agentOnCamera(oneCameraWorld("SIM", cleanups), cleanups, "operator");
 
 const api = async (simulator: MediaMtxSimulator, path: string, init?: RequestInit) => {
   const response = await fetch(`${simulator.url}${path}`, init);

@@ -2,10 +2,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { agentOnCamera } from "../support/agent-on-camera.ts";
 import { eventually } from "../support/eventually.ts";
 import { type FakeV4l, oneCameraWorld } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
-import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
+import type { TestAgent } from "../support/test-agent.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -18,19 +19,11 @@ async function agentIn(
   v4l: FakeV4l,
   mediamtx: Record<string, unknown> = {},
 ): Promise<{ agent: TestAgent; operator: RpcClient }> {
-  const agent = await startTestAgent({
+  const { agent, rpc } = await agentOnCamera(v4l, cleanups, "operator", {
     state: { dir: join(v4l.dir, "state") },
-    discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
     ...(Object.keys(mediamtx).length > 0 ? { mediamtx } : {}),
   });
-  const operator = await RpcClient.connect(agent.wsUrl);
-  cleanups.push(async () => {
-    await operator.close();
-    await agent.stop();
-  });
-  await operator.authenticate(agent.token("operator"));
-  await eventually(() => agent.mediamtx.pathConfigs().has("camera0"));
-  return { agent, operator };
+  return { agent, operator: rpc };
 }
 
 const recordFlag = (agent: TestAgent) => agent.mediamtx.pathConfigs().get("camera0")?.record;

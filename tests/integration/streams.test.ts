@@ -1,5 +1,6 @@
 // Stream methods through the real agent, with discovery and the spec-enforcing simulator.
 import { afterEach, describe, expect, test } from "bun:test";
+import { agentOnCamera } from "../support/agent-on-camera.ts";
 import { eventually } from "../support/eventually.ts";
 import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
@@ -13,17 +14,7 @@ afterEach(async () => {
 async function setup(
   server: Record<string, unknown> = {},
 ): Promise<{ agent: TestAgent; rpc: RpcClient }> {
-  const v4l = oneCameraWorld("S1", cleanups);
-  const agent = await startTestAgent({
-    server,
-    discovery: { usb: v4l.config({ mode: "poll", poll_interval: "1h" }) },
-  });
-  cleanups.push(() => agent.stop());
-  const rpc = await RpcClient.connect(agent.wsUrl);
-  cleanups.push(async () => void (await rpc.close()));
-  await rpc.authenticate(agent.token("viewer"));
-  await eventually(() => agent.mediamtx.pathConfigs().has("camera0"));
-  return { agent, rpc };
+  return agentOnCamera(oneCameraWorld("S1", cleanups), cleanups, "viewer", { server });
 }
 
 describe("stream methods", () => {
