@@ -128,6 +128,10 @@ const outcomes = [
   ),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
   stage(
+    "architecture (layers, cycles, thin methods)",
+    check([process.execPath, "scripts/check-architecture.ts"]),
+  ),
+  stage(
     "build (dist/camera-agent-linux-x64, -arm64)",
     check([process.execPath, "scripts/build.ts"]),
   ),

@@ -8,43 +8,68 @@ import { LoginThrottle } from "./auth/login-throttle.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
+import { CameraSources } from "./cameras/source.ts";
 import { UsbDiscovery } from "./cameras/usb/discovery.ts";
+import { resolveEncoder } from "./cameras/usb/encoder.ts";
+import { UsbPublisher } from "./cameras/usb/usb-publisher.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { listen, type PeerRoutes } from "./http/servers.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
+import { AlwaysOnSet } from "./media/always-on.ts";
+import { CameraCatalog } from "./media/camera-catalog.ts";
 import { DownloadSigner } from "./media/download-token.ts";
+import { MediaLibrary } from "./media/media-library.ts";
 import { Recorder } from "./media/recorder.ts";
-import { publishRecordingChange, recordingStem } from "./media/recording-events.ts";
+import { RecordingControl } from "./media/recording-control.ts";
 import { Retention } from "./media/retention.ts";
+import { SnapshotService } from "./media/snapshot-service.ts";
 import { StorageGuard } from "./media/storage-guard.ts";
+import { recordPath } from "./media/storage-layout.ts";
+import { StreamControl } from "./media/stream-control.ts";
 import { MediaMtxClient } from "./mediamtx/client.ts";
-import { readMediamtxCredentials } from "./mediamtx/credentials.ts";
-import { resolveEncoder } from "./mediamtx/encoder.ts";
-import { MediaMtxMonitor } from "./mediamtx/monitor.ts";
+import { type MediamtxCredentials, readMediamtxCredentials } from "./mediamtx/credentials.ts";
+import { MediaMtxProbe } from "./mediamtx/health-probe.ts";
 import { PathReconciler } from "./mediamtx/path-reconciler.ts";
 import { authorizeMediaRequest } from "./mediamtx/reader-auth.ts";
+import { ReconcileLoop } from "./mediamtx/reconcile-loop.ts";
 import { rtspReadUrl } from "./mediamtx/rtsp-read-url.ts";
+import { StreamStatus } from "./mediamtx/stream-status.ts";
 import { AgentMetrics } from "./metrics/agent-metrics.ts";
 import { Notifier } from "./notifications/notifier.ts";
+import type { RpcConnection } from "./rpc/connection.ts";
 import { RpcEngine } from "./rpc/engine.ts";
-import { viewFor } from "./rpc/methods/camera-lookup.ts";
 import { methods } from "./rpc/methods/index.ts";
 import type { AgentServices } from "./services.ts";
 import { openDatabase } from "./state/database.ts";
 import { ensureWritableDir } from "./state/writable-dir.ts";
+import { Activity } from "./status/activity.ts";
+import type { HealthComponent } from "./status/component.ts";
 import { HealthReporter } from "./status/health.ts";
 import { RpcStats } from "./status/rpc-stats.ts";
 import { storageComponent } from "./status/storage.ts";
 import { CpuSampler } from "./status/system.ts";
+import { hostPort } from "./util/host.ts";
 
 /** How long a download_url handed out in a result stays valid (contract D6). */
 const DOWNLOAD_URL_TTL_MS = 15 * 60_000;
 
+/** A part the agent runs: started in list order, stopped in reverse, its health reported. */
+interface Component {
+  readonly name: string;
+  start?(): void;
+  stop?(): void;
+  health?: HealthComponent;
+}
+
 export interface RunningAgent {
   services: AgentServices;
+  /** The USB source, when enabled (tests and benchmarks drive its scans). */
+  discovery: UsbDiscovery | undefined;
+  /** The MediaMTX side: its probe and the one reconcile loop. */
+  mediamtx: { probe: MediaMtxProbe; loop: ReconcileLoop };
   /** Bound ports (the config may say 0 for "any free port"). */
   port: number;
   healthPort: number | undefined;
@@ -76,95 +101,89 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         "API keys file unusable: API key logins will be refused until fixed",
       ),
     );
-
+  const credentials = await mediamtxLogin(config, log);
   const db = openDatabase(join(config.state.dir, "agent.db"));
-  const cameras = new CameraRegistry(db);
-  const usb = config.discovery.usb;
-  const discovery = usb.enabled
-    ? new UsbDiscovery(
-        {
-          mode: usb.mode,
-          sysfsRoot: usb.sysfs_root,
-          devRoot: usb.dev_root,
-          udevadm: usb.udevadm,
-          v4l2ctl: usb.v4l2ctl,
-          pollIntervalMs: usb.poll_interval,
-          probeTimeoutMs: usb.probe_timeout,
-        },
-        cameras,
-        log,
-      )
-    : undefined;
 
-  const credentials =
-    config.mediamtx.api_user !== undefined
-      ? { user: config.mediamtx.api_user, password: config.mediamtx.api_password ?? "" }
-      : await readMediamtxCredentials(config);
-  if (!credentials)
-    log.warn("no MediaMTX credentials (run camera-agent init): calling its API without them");
-  const mediamtxClient = new MediaMtxClient({
+  // Sources → registry.
+  const registry = new CameraRegistry(db);
+  const discovery = usbDiscovery(config, registry, log);
+  const sources = new CameraSources(
+    {
+      usb: new UsbPublisher({
+        ffmpeg: config.streams.ffmpeg,
+        encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
+        user: credentials?.user ?? "",
+        password: credentials?.password ?? "",
+      }),
+    },
+    config.cameras,
+  );
+
+  // The edge's live counts and sessions, made first: health, metrics and notifications read them.
+  const sessions = new Set<RpcConnection>();
+  const activity = new Activity(sessions);
+  const notifier = new Notifier(() => sessions);
+
+  // The MediaMTX side and the domain services.
+  const client = new MediaMtxClient({
     baseUrl: config.mediamtx.api_url,
     user: credentials?.user,
     password: credentials?.password,
     timeoutMs: config.mediamtx.request_timeout,
   });
-  // Late-bound: a timed recording's end is announced through services built below.
-  let announceTimedEnd: (
-    device: string,
-    startedAt: number,
-    endedAt: number,
-    reason?: string,
-  ) => void = () => {};
-  const recorder = new Recorder(db, log, (recording, endedAt) =>
-    announceTimedEnd(recording.device, recording.startedAt, endedAt),
-  );
-  // Cameras start_streaming keeps always-on, until stop_streaming (in memory: a restart
-  // returns them to streams.mode).
-  const streaming = new Map<string, number>();
-  const reconciler = new PathReconciler(
-    mediamtxClient,
-    cameras,
-    {
-      mode: config.streams.mode,
-      publish: {
-        ffmpeg: config.streams.ffmpeg,
-        encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
-        user: credentials?.user ?? "",
-        password: credentials?.password ?? "",
-        preferences: config.cameras,
-      },
-      recording: (cameraId) => recorder.active(cameraId) !== undefined,
-      alwaysOn: streaming,
-      recordPath: join(config.storage.root, "recordings", "%path_%Y-%m-%d_%H-%M-%S-%f"),
-    },
-    log,
-  );
-  const mediamtx = new MediaMtxMonitor(
-    mediamtxClient,
-    reconciler,
+  const probe = new MediaMtxProbe(
+    client,
     config.mediamtx.api_url,
     { intervalMs: config.mediamtx.health_interval, retryMs: config.mediamtx.retry_interval },
     log,
     config.mediamtx.binary,
   );
-
+  const recorder = new Recorder(db, log);
+  const cameras = new CameraCatalog(registry, sources, config);
+  const alwaysOn = new AlwaysOnSet();
+  const loop = new ReconcileLoop(
+    new PathReconciler(
+      client,
+      {
+        cameras: () => registry.list(),
+        sources,
+        mode: config.streams.mode,
+        recording: (id) => recorder.active(id) !== undefined,
+        alwaysOn: (id) => alwaysOn.has(id),
+        recordPath: recordPath(config),
+      },
+      log,
+    ),
+    probe,
+    client,
+    (id) => rtspReadUrl(config, client, credentials, id),
+    log,
+  );
+  const guard = new StorageGuard(config, recorder, log);
   const retention = new Retention(db, config, log);
+  const recordings = new RecordingControl(cameras, recorder, guard, loop, notifier, config, log);
+
+  // Every input of the desired state feeds the one loop.
+  registry.onChange((change) => {
+    publishCameraChange(notifier, change, (camera, host) => cameras.view(camera, host));
+    void loop.request();
+  });
+  recorder.onChange(() => void loop.request());
+  alwaysOn.onChange(() => void loop.request());
 
   const stats = new RpcStats();
-  // Late-bound: the engine and gateway need the services these closures report on.
-  let engine: RpcEngine | undefined;
-  let gateway: WebSocketGateway | undefined;
-  const connections = () => gateway?.size ?? 0;
-  const inFlight = () => engine?.inFlight ?? 0;
-  const activeTasks = () => connections() + inFlight();
   const metrics = new AgentMetrics({
     build: buildInfo,
     startedAt,
-    connections,
-    inFlight,
-    mediamtxUp: () => (mediamtx.available ? 1 : 0),
+    connections: () => activity.connections,
+    inFlight: () => activity.inFlight,
+    mediamtxUp: () => (probe.available ? 1 : 0),
   });
-  const health = new HealthReporter({ stats, connections, tasks: activeTasks });
+  const health = new HealthReporter({
+    stats,
+    connections: () => activity.connections,
+    tasks: () => activity.tasks,
+  });
   const services: AgentServices = {
     config,
     log,
@@ -180,28 +199,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     cpu: new CpuSampler(),
     cameras,
     discovery,
-    mediamtx: {
-      client: mediamtxClient,
-      monitor: mediamtx,
-      reconciler,
-      streaming,
-      readUrl: (cameraId) => rtspReadUrl(config, mediamtxClient, credentials, cameraId),
-    },
-    notifier: new Notifier(() => gateway?.sessions() ?? []),
+    notifier,
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     retention,
-    recorder,
-    storageGuard: new StorageGuard(
-      config,
-      recorder,
-      (recording, endedAt) =>
-        announceTimedEnd(recording.device, recording.startedAt, endedAt, "storage_full"),
-      log,
-    ),
+    recordings,
+    snapshots: new SnapshotService(cameras, guard, loop, notifier, config),
+    streams: new StreamControl(cameras, sources, alwaysOn, loop, config.streams.mode),
+    streamStatus: new StreamStatus(probe, client),
+    library: new MediaLibrary(config, recorder, log),
     startedAt,
-    activeTasks,
+    activeTasks: () => activity.tasks,
   };
-  engine = new RpcEngine({
+
+  // Edges.
+  const engine = new RpcEngine({
     methods,
     services,
     log,
@@ -213,31 +224,23 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     },
     maxFrameBytes: config.limits.max_frame_bytes,
     maxBatch: config.limits.max_batch,
+    activity,
   });
-  gateway = new WebSocketGateway(config, engine, log, {
-    rejected: metrics.rejectedConnections,
-    slowConsumers: metrics.slowConsumers,
-  });
-  health.register(gateway.healthComponent());
-  health.register(storageComponent(config.storage.root));
-  if (discovery) health.register(discovery.healthComponent());
-  health.register(mediamtx.healthComponent());
-  cameras.onChange((change) => {
-    publishCameraChange(services.notifier, change, (camera, host) =>
-      viewFor(services, camera, host),
-    );
-    void mediamtx.reconcile();
-  });
-
+  const gateway = new WebSocketGateway(
+    config,
+    engine,
+    log,
+    { rejected: metrics.rejectedConnections, slowConsumers: metrics.slowConsumers },
+    sessions,
+  );
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono<PeerRoutes>().route("/", healthApp).route("/", fileRoutes(services));
-  const authenticator = services.authenticator;
   const listeners = listen(config, gateway, app, healthApp, async (request) => {
     const body = await request.json().catch(() => undefined);
     const decision = await authorizeMediaRequest(
       body,
       credentials,
-      authenticator,
+      services.authenticator,
       services.loginThrottle,
       log,
     );
@@ -245,23 +248,42 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       status: decision.allowed ? 200 : 401,
     });
   });
+
+  const components: Component[] = [
+    { name: "api", health: gateway.healthComponent() },
+    { name: "storage", health: storageComponent(config) },
+    ...(discovery
+      ? [
+          {
+            name: "usb discovery",
+            start: () =>
+              void discovery
+                .start()
+                .catch((error: unknown) =>
+                  log.error({ err: error }, "USB discovery failed to start"),
+                ),
+            stop: () => discovery.stop(),
+            health: discovery.healthComponent(),
+          },
+        ]
+      : []),
+    {
+      name: "recordings",
+      start: () => recorder.resume(),
+      stop: () => recorder.stopTimers(),
+    },
+    { name: "storage guard", start: () => guard.start(), stop: () => guard.stop() },
+    {
+      name: "mediamtx",
+      start: () => probe.start(),
+      stop: () => probe.stop(),
+      health: probe.healthComponent(),
+    },
+    { name: "retention", start: () => retention.start(), stop: () => retention.stop() },
+  ];
+  for (const component of components) if (component.health) health.register(component.health);
   health.markStarted();
-  discovery
-    ?.start()
-    .catch((error: unknown) => log.error({ err: error }, "USB discovery failed to start"));
-  announceTimedEnd = (device, startedAt, endedAt, reason) => {
-    void mediamtx.reconcile();
-    publishRecordingChange(services.notifier, "STOPPED", {
-      device,
-      filename: recordingStem(device, startedAt),
-      duration: Math.round((endedAt - startedAt) / 1000),
-      ...(reason ? { reason } : {}),
-    });
-  };
-  recorder.resume();
-  services.storageGuard.start();
-  mediamtx.start();
-  retention.start();
+  for (const component of components) component.start?.();
   log.info(
     {
       listen: `${hostPort(config.server.host, listeners.main.port)}${config.server.websocket_path}`,
@@ -272,35 +294,32 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     "camera-agent started",
   );
 
-  const activeGateway = gateway;
   let stopping: Promise<void> | undefined;
   return {
     services,
+    discovery,
+    mediamtx: { probe, loop },
     port: listeners.main.port ?? config.server.port,
     healthPort: listeners.health?.port,
     summary() {
-      const all = cameras.list();
+      const all = registry.list();
       const connected = all.filter((camera) => camera.status === "CONNECTED").length;
-      const sessions = connections();
+      const clients = activity.connections;
       return [
         `cameras ${connected}/${all.length} connected`,
-        `${sessions} client${sessions === 1 ? "" : "s"}`,
+        `${clients} client${clients === 1 ? "" : "s"}`,
         discovery
           ? `USB discovery ${discovery.initialScanDone ? "ready" : "starting"}`
           : "USB discovery off",
-        `MediaMTX ${mediamtx.state}`,
+        `MediaMTX ${probe.state}`,
       ].join(", ");
     },
     stop() {
       stopping ??= (async () => {
         // Stop admitting first; health stays up so readiness reports the drain.
         listeners.main.stop(false);
-        discovery?.stop();
-        mediamtx.stop();
-        retention.stop();
-        recorder.stopTimers();
-        services.storageGuard.stop();
-        await activeGateway.shutdown(config.server.shutdown_timeout);
+        for (const component of [...components].reverse()) component.stop?.();
+        await gateway.shutdown(config.server.shutdown_timeout);
         listeners.main.stop(true);
         listeners.health?.stop(true);
         db.close();
@@ -311,6 +330,38 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   };
 }
 
-function hostPort(host: string, port: number | undefined): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+/** The agent's MediaMTX login: from the config, else the one `init` stored. */
+async function mediamtxLogin(
+  config: AgentConfig,
+  log: Logger,
+): Promise<MediamtxCredentials | undefined> {
+  if (config.mediamtx.api_user !== undefined) {
+    return { user: config.mediamtx.api_user, password: config.mediamtx.api_password ?? "" };
+  }
+  const stored = await readMediamtxCredentials(config);
+  if (!stored)
+    log.warn("no MediaMTX credentials (run camera-agent init): calling its API without them");
+  return stored;
+}
+
+function usbDiscovery(
+  config: AgentConfig,
+  registry: CameraRegistry,
+  log: Logger,
+): UsbDiscovery | undefined {
+  const usb = config.discovery.usb;
+  if (!usb.enabled) return undefined;
+  return new UsbDiscovery(
+    {
+      mode: usb.mode,
+      sysfsRoot: usb.sysfs_root,
+      devRoot: usb.dev_root,
+      udevadm: usb.udevadm,
+      v4l2ctl: usb.v4l2ctl,
+      pollIntervalMs: usb.poll_interval,
+      probeTimeoutMs: usb.probe_timeout,
+    },
+    registry,
+    log,
+  );
 }

@@ -1,22 +1,25 @@
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { LoginThrottle } from "./auth/login-throttle.ts";
 import type { BuildInfo } from "./build-info.ts";
-import type { CameraRegistry } from "./cameras/registry.ts";
 import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
+import type { CameraCatalog } from "./media/camera-catalog.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
-import type { Recorder } from "./media/recorder.ts";
+import type { MediaLibrary } from "./media/media-library.ts";
+import type { RecordingControl } from "./media/recording-control.ts";
 import type { Retention } from "./media/retention.ts";
-import type { StorageGuard } from "./media/storage-guard.ts";
-import type { MediaMtxClient } from "./mediamtx/client.ts";
-import type { MediaMtxMonitor } from "./mediamtx/monitor.ts";
-import type { PathReconciler } from "./mediamtx/path-reconciler.ts";
+import type { SnapshotService } from "./media/snapshot-service.ts";
+import type { StreamControl } from "./media/stream-control.ts";
+import type { StreamStatus } from "./mediamtx/stream-status.ts";
 import type { Notifier } from "./notifications/notifier.ts";
 import type { HealthReporter } from "./status/health.ts";
 import type { CpuSampler } from "./status/system.ts";
 
-/** What RPC methods and HTTP routes may use; assembled once in agent.ts. */
+/**
+ * What the edges (RPC methods, HTTP routes, later the UI) may use: domain services and
+ * read-only status, never raw clients or mutable state. Assembled once in agent.ts.
+ */
 export interface AgentServices {
   config: AgentConfig;
   log: Logger;
@@ -26,24 +29,21 @@ export interface AgentServices {
   loginThrottle: LoginThrottle;
   health: HealthReporter;
   cpu: CpuSampler;
-  cameras: CameraRegistry;
+  cameras: CameraCatalog;
   /** Undefined when discovery.usb.enabled is false. */
-  discovery: UsbDiscovery | undefined;
+  discovery: Pick<UsbDiscovery, "active" | "initialScanDone"> | undefined;
   notifier: Notifier;
   /** Signs and checks the ?token= of download URLs. */
   downloads: DownloadSigner;
   retention: Retention;
-  recorder: Recorder;
-  storageGuard: StorageGuard;
-  mediamtx: {
-    client: MediaMtxClient;
-    monitor: MediaMtxMonitor;
-    reconciler: PathReconciler;
-    /** Cameras made always-on by start_streaming: id → since when (epoch ms). */
-    streaming: Map<string, number>;
-    /** rtsp://… to read a camera's path as the agent (snapshots). */
-    readUrl(cameraId: string): Promise<string>;
-  };
+  recordings: RecordingControl;
+  snapshots: SnapshotService;
+  /** start_streaming's always-on set. */
+  streams: StreamControl;
+  /** MediaMTX's paths as it reports them. */
+  streamStatus: StreamStatus;
+  /** Recordings and snapshots on disk. */
+  library: MediaLibrary;
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

@@ -101,13 +101,13 @@ try {
       probe: { fixture: "uvc-mjpeg-yuyv.txt" },
     });
   }
-  await agent.agent.services.discovery?.reconcile();
+  await agent.agent.discovery?.reconcile();
   await eventually(() => agent.mediamtx.pathConfigs().size === 16, 10_000);
   const reapply: number[] = [];
   for (let i = 0; i < 5; i++) {
     agent.mediamtx.restart();
     const started = performance.now();
-    await agent.agent.services.mediamtx.reconciler.apply();
+    await agent.agent.mediamtx.loop.request();
     reapply.push(performance.now() - started);
   }
   rows.push([

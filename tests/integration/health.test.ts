@@ -112,7 +112,7 @@ describe("status methods", () => {
   test("get_status, get_system_status, get_server_info and get_metrics match the contract", async () => {
     const client = await RpcClient.connect(agent.wsUrl);
     await client.authenticate(agent.token("admin"));
-    await eventually(() => agent.agent.services.mediamtx.monitor.state === "up");
+    await eventually(() => agent.agent.mediamtx.probe.state === "up");
     expect(await client.result("get_status")).toEqual({
       status: expect.stringMatching(/^(HEALTHY|DEGRADED|UNHEALTHY)$/),
       uptime: expect.any(Number),

@@ -65,14 +65,16 @@ describe("the MediaMTX API simulator enforces the spec", () => {
 });
 
 describe("MediaMtxClient", () => {
-  test("path configuration: add, get, patch only what differs, replace, list, delete", async () => {
+  test("path configuration: add, list, patch only what differs, delete", async () => {
     const { simulator, client } = setup();
     await client.addPathConfig("camera0", {
       source: "publisher",
       runOnDemand: "ffmpeg -i /dev/video0",
       record: false,
     });
-    expect(await client.getPathConfig("camera0")).toEqual(
+    const configured = async () =>
+      (await client.listPathConfigs()).find((c) => c.name === "camera0");
+    expect(await configured()).toEqual(
       expect.objectContaining({
         name: "camera0",
         source: "publisher",
@@ -81,15 +83,11 @@ describe("MediaMtxClient", () => {
       }),
     );
     await client.patchPathConfig("camera0", { record: true });
-    expect((await client.getPathConfig("camera0"))?.record).toBe(true);
-    await client.replacePathConfig("camera0", { source: "rtsp://10.0.0.5/stream" });
-    expect(await client.getPathConfig("camera0")).toEqual(
-      expect.objectContaining({ source: "rtsp://10.0.0.5/stream" }),
-    );
-    expect((await client.getPathConfig("camera0"))?.runOnDemand).toBeUndefined();
+    expect((await configured())?.record).toBe(true);
+    expect((await configured())?.runOnDemand).toBe("ffmpeg -i /dev/video0");
     expect((await client.listPathConfigs()).map((conf) => conf.name)).toEqual(["camera0"]);
     await client.deletePathConfig("camera0");
-    expect(await client.getPathConfig("camera0")).toBeUndefined();
+    expect(await configured()).toBeUndefined();
     await expect(client.deletePathConfig("camera0")).rejects.toEqual(
       new MediaMtxError(404, "path configuration not found"),
     );
@@ -131,24 +129,10 @@ describe("MediaMtxClient", () => {
     expect((await client.listPaths()).length).toBe(230);
   });
 
-  test("global config, path defaults, info and recordings", async () => {
+  test("global config and info", async () => {
     const { simulator, client } = setup();
-    await client.patchGlobalConfig({ logLevel: "debug" });
-    expect((await client.getGlobalConfig()).logLevel).toBe("debug");
-    await client.patchPathDefaults({ recordSegmentDuration: "10m" });
-    expect((await client.getPathDefaults()).recordSegmentDuration).toBe("10m");
+    expect((await client.getGlobalConfig()).rtspAddress).toBe(":8554");
     expect(await client.info()).toEqual({ version: "v1.20.1", started: simulator.started });
-    simulator.addRecording("camera0", ["2026-11-21T10:00:00Z", "2026-11-21T11:00:00Z"]);
-    expect(await client.listRecordings()).toEqual([
-      {
-        name: "camera0",
-        segments: [{ start: "2026-11-21T10:00:00Z" }, { start: "2026-11-21T11:00:00Z" }],
-      },
-    ]);
-    await client.deleteRecordingSegment("camera0", "2026-11-21T10:00:00Z");
-    expect((await client.getRecording("camera0"))?.segments).toEqual([
-      { start: "2026-11-21T11:00:00Z" },
-    ]);
   });
 
   test("credentials are sent; wrong ones get a 401 MediaMtxError", async () => {

@@ -78,7 +78,7 @@ describe("MediaMTX paths follow the cameras", () => {
     const before = agent.mediamtx.calls.filter(
       (call) => call !== "info" && call !== "configPathsList",
     ).length;
-    expect(await agent.agent.services.mediamtx.monitor.reconcile()).toBeUndefined();
+    await agent.agent.mediamtx.loop.request();
     const after = agent.mediamtx.calls.filter(
       (call) => call !== "info" && call !== "configPathsList",
     ).length;
@@ -110,10 +110,13 @@ describe("MediaMTX paths follow the cameras", () => {
     v4l.plug({ node: "video0", port: "1-1", serial: "MTX6", probe: C920 });
     v4l.event("add", "video0");
     await eventually(() => conf(agent, "camera0"));
-    const reconciler = agent.agent.services.mediamtx.reconciler;
+    const { loop } = agent.agent.mediamtx;
     agent.mediamtx.restart();
-    const [first, second] = await Promise.all([reconciler.apply(), reconciler.apply()]);
-    expect(first.added.concat(second.added)).toEqual(["camera0"]);
+    const adds = () => agent.mediamtx.calls.filter((call) => call === "configPathsAdd").length;
+    const before = adds();
+    await Promise.all([loop.request(), loop.request(), loop.request()]);
+    expect(adds() - before).toBe(1);
+    expect(agent.mediamtx.refusals).toEqual([]);
     expect(conf(agent, "camera0")).toBeDefined();
   });
 
@@ -122,7 +125,7 @@ describe("MediaMTX paths follow the cameras", () => {
     const admin = await RpcClient.connect(agent.wsUrl);
     cleanups.push(async () => void (await admin.close()));
     await admin.authenticate(agent.token("admin"));
-    await eventually(() => agent.agent.services.mediamtx.monitor.state === "up");
+    await eventually(() => agent.agent.mediamtx.probe.state === "up");
     agent.mediamtx.stop();
     v4l.plug({ node: "video0", port: "1-1", serial: "MTX5", probe: C920 });
     v4l.event("add", "video0");
@@ -160,7 +163,7 @@ describe("MediaMTX paths follow the cameras", () => {
       mediamtx: { api_url: "http://127.0.0.1:1", binary: "/nonexistent/mediamtx" },
     });
     cleanups.push(() => agent.stop());
-    await eventually(() => agent.agent.services.mediamtx.monitor.state === "down");
+    await eventually(() => agent.agent.mediamtx.probe.state === "down");
     const health = (await (await fetch(`${agent.httpUrl}/health/detailed`)).json()) as {
       components: Array<{ name: string; status: string; message: string }>;
     };

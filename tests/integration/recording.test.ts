@@ -34,7 +34,7 @@ describe("recording", () => {
     const { agent, operator } = await agentIn(world(), { health_interval: "1h" });
     await operator.result("start_recording", { device: "camera0" });
     expect(recordFlag(agent)).toBe(true);
-    const monitor = agent.agent.services.mediamtx.monitor;
+    const monitor = agent.agent.mediamtx.probe;
     agent.mediamtx.crash();
     await eventually(() => monitor.state === "down");
     // Down for many retries: no backoff may grow past a useful recovery time.
@@ -207,7 +207,7 @@ describe("recording", () => {
       -32010,
     );
     v4l.unplug("video0");
-    await agent.agent.services.discovery?.reconcile();
+    await agent.agent.discovery?.reconcile();
     const disconnected = await operator.call("start_recording", { device: "camera0" });
     expect(disconnected.error).toEqual(
       expect.objectContaining({

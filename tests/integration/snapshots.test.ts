@@ -39,9 +39,7 @@ beforeAll(async () => {
   operator = await RpcClient.connect(agent.wsUrl);
   await operator.authenticate(agent.token("operator"));
   await eventually(
-    () =>
-      agent.agent.services.mediamtx.monitor.available &&
-      agent.agent.services.cameras.list().length === 2,
+    () => agent.agent.mediamtx.probe.available && agent.agent.services.cameras.list().length === 2,
   );
 });
 afterAll(async () => {

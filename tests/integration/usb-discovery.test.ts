@@ -130,10 +130,10 @@ describe("USB discovery", () => {
       }),
     );
     const camera0 = agent.agent.services.cameras.get("camera0");
-    expect(camera0?.stablePath).toBe(
+    expect(camera0.source.stablePath).toBe(
       join(v4l.dev, "v4l", "by-id", "usb-046d_HD_Pro_Webcam_C920_A1B2C3D4-video-index0"),
     );
-    expect(agent.agent.services.cameras.get("camera1")?.stablePath).toBe(
+    expect(agent.agent.services.cameras.get("camera1").source.stablePath).toBe(
       join(v4l.dev, "v4l", "by-path", "pci-0000:00:14.0-usb-0:1-2:1.0-video-index0"),
     );
   });
@@ -252,7 +252,7 @@ describe("USB discovery", () => {
       Object.fromEntries(
         agent.agent.services.cameras
           .list()
-          .map((camera) => [camera.node?.split("/").pop() ?? "-", camera.id]),
+          .map((camera) => [camera.source.node?.split("/").pop() ?? "-", camera.id]),
       );
     expect(byNode()).toEqual({ video0: "camera0", video2: "camera1", video4: "camera2" });
 
@@ -262,7 +262,7 @@ describe("USB discovery", () => {
     v4l.plug({ node: "video7", port: "1-2", serial: "SERIAL-A", probe: C920 });
     v4l.event("add", "video7");
     await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
-    expect(agent.agent.services.cameras.get("camera0")?.node).toBe(join(v4l.dev, "video7"));
+    expect(agent.agent.services.cameras.get("camera0").source.node).toBe(join(v4l.dev, "video7"));
     expect((await list(rpc)).total).toBe(3);
 
     await rpc.close();
@@ -360,11 +360,11 @@ describe("USB discovery", () => {
     v4l.event("add", "video0");
     await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
     expect((await list(rpc)).total).toBe(1);
-    expect(agent.agent.services.cameras.get("camera0")?.stablePath).toContain("/by-path/");
+    expect(agent.agent.services.cameras.get("camera0").source.stablePath).toContain("/by-path/");
     v4l.linkById("video0", "usb-046d_Test_Camera_LATE-video-index0");
     v4l.event("change", "video0");
     await eventually(() =>
-      agent.agent.services.cameras.get("camera0")?.stablePath?.includes("/by-id/"),
+      agent.agent.services.cameras.get("camera0").source.stablePath?.includes("/by-id/"),
     );
     expect((await list(rpc)).total).toBe(1);
   });
@@ -493,7 +493,7 @@ describe("an event storm", () => {
     // Settled: the registry reflects sysfs, and no reconcile is left to run.
     const viewer = clients[0] as RpcClient;
     await eventually(async () => (await list(viewer)).connected === plugged.size, 20_000);
-    await agent.agent.services.discovery?.reconcile();
+    await agent.agent.discovery?.reconcile();
     const final = new Map(
       agent.agent.services.cameras.list().map((camera) => [camera.identity, camera]),
     );

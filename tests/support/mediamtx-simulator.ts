@@ -60,6 +60,8 @@ export interface SimulatorOptions {
 export class MediaMtxSimulator {
   readonly violations: Violation[] = [];
   readonly calls: string[] = [];
+  /** Valid requests MediaMTX would refuse by its state (e.g. 400 "path already exists"). */
+  readonly refusals: Array<{ operation: string; status: number; path: string }> = [];
   started = new Date().toISOString();
   private server: Server<undefined> | undefined;
   private port = 0;
@@ -208,10 +210,6 @@ export class MediaMtxSimulator {
     this.recordings.set(name, [...(this.recordings.get(name) ?? []), now.toISOString()]);
   }
 
-  addRecording(path: string, starts: string[]): void {
-    this.recordings.set(path, starts);
-  }
-
   private async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const text = await request.text();
@@ -231,12 +229,17 @@ export class MediaMtxSimulator {
       if (request.headers.get("authorization") !== expected)
         return error(401, "authentication error");
     }
-    this.calls.push(checked.match.operationId);
-    return this.operate(
-      checked.match.operationId,
-      checked.match.params,
-      body as Record<string, unknown>,
-    );
+    const operation = checked.match.operationId;
+    this.calls.push(operation);
+    const response = this.operate(operation, checked.match.params, body as Record<string, unknown>);
+    if (response.status >= 400) {
+      this.refusals.push({
+        operation,
+        status: response.status,
+        path: checked.match.params.name ?? "",
+      });
+    }
+    return response;
   }
 
   private refuse(request: Request, url: URL, status: number, problem: string): Response {

@@ -1,5 +1,5 @@
-import { captureMode, type ModePreference } from "./capture-mode.ts";
-import type { Camera, Capabilities, FrameFormat } from "./types.ts";
+import type { VideoMode } from "./source.ts";
+import { type Camera, type Capabilities, type FrameFormat, formatsOf } from "./types.ts";
 
 /** The contract's Camera object (§6.3), as results and camera_status_update carry it. */
 export interface CameraView {
@@ -12,12 +12,13 @@ export interface CameraView {
   streams: Record<string, string>;
 }
 
+/** `captured`: the mode its source captures it in (CameraSources.captureMode), if any. */
 export function cameraView(
   camera: Camera,
   streams: { rtsp: string; hls: string } | undefined,
-  preference: ModePreference | undefined,
+  captured: VideoMode | undefined,
 ): CameraView {
-  const mode = reportedMode(camera.capabilities, preference);
+  const mode = captured ?? largestMode(formatsOf(camera));
   return {
     device: camera.id,
     status: camera.status,
@@ -28,17 +29,8 @@ export function cameraView(
   };
 }
 
-/**
- * The mode the camera is captured in (the publisher's own choice); for a camera in no format
- * the agent captures, its largest frame at its highest rate, so clients still see what it is.
- */
-function reportedMode(
-  capabilities: Capabilities | undefined,
-  preference: ModePreference | undefined,
-): { width: number; height: number; fps: number } | undefined {
-  const formats = capabilities?.formats ?? [];
-  const captured = captureMode(formats, preference);
-  if (captured) return { ...captured.format, fps: captured.fps };
+/** For a camera in no format the agent captures: its largest frame at its highest rate. */
+function largestMode(formats: FrameFormat[]): VideoMode | undefined {
   let best: FrameFormat | undefined;
   for (const format of formats) {
     const area = format.width * format.height;
@@ -46,7 +38,7 @@ function reportedMode(
     if (area > bestArea || (area === bestArea && (format.fps[0] ?? 0) > (best?.fps[0] ?? 0)))
       best = format;
   }
-  return best && { ...best, fps: best.fps[0] ?? 0 };
+  return best && { width: best.width, height: best.height, fps: best.fps[0] ?? 0 };
 }
 
 /** Distinct values for get_camera_capabilities and get_camera_status. */

@@ -1,3 +1,4 @@
+import { CAPTURE_FORMATS } from "../config/capture-formats.ts";
 import type { FrameFormat } from "./types.ts";
 
 /** A camera's configured capture mode (cameras.<id> in the config). */
@@ -15,19 +16,6 @@ export interface CaptureMode {
   fps: number;
 }
 
-/**
- * The pixel formats the agent captures (FourCC as v4l2-ctl names it → ffmpeg's v4l2
- * input_format), in order of preference: compressed first (least USB bandwidth, H.264 needs
- * no encoding), then the raw formats UVC webcams and CSI bridges deliver.
- */
-export const CAPTURE_FORMATS: ReadonlyArray<readonly [fourcc: string, inputFormat: string]> = [
-  ["H264", "h264"],
-  ["MJPG", "mjpeg"],
-  ["YUYV", "yuyv422"],
-  ["UYVY", "uyvy422"],
-  ["NV12", "nv12"],
-  ["YU12", "yuv420p"],
-];
 /** Below this a larger frame is not worth its frame rate for live viewing. */
 const MIN_FPS = 15;
 

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
+import { cameraId, cameraNumber } from "../camera-ids.ts";
 import { isoUtc } from "../util/time.ts";
-import type { Camera, CameraStatus } from "./types.ts";
+import type { Camera, CameraSource, CameraStatus, SourceKind } from "./types.ts";
 
 export interface CameraChange {
   camera: Camera;
@@ -9,8 +10,8 @@ export interface CameraChange {
 
 type Listener = (change: CameraChange) => void;
 
-/** Live fields a discovery source reports for a camera it sees. */
-export type Observation = Pick<Camera, "status" | "error" | "node" | "stablePath" | "capabilities">;
+/** Live fields a source reports for a camera it sees. */
+export type Observation = Pick<Camera, "status" | "error" | "source">;
 
 /**
  * The one source of truth for cameras. Ids (`camera<N>`) are allocated once per identity,
@@ -23,12 +24,7 @@ export class CameraRegistry {
   constructor(private readonly db: Database) {
     const rows = db
       .query("SELECT id, identity, kind, name FROM cameras ORDER BY number")
-      .all() as Array<{
-      id: string;
-      identity: string;
-      kind: "usb";
-      name: string;
-    }>;
+      .all() as Array<{ id: string; identity: string; kind: SourceKind; name: string }>;
     for (const row of rows) this.cameras.set(row.id, unseen(row));
   }
 
@@ -51,7 +47,7 @@ export class CameraRegistry {
   }
 
   /** The camera for an identity, allocating and persisting its id the first time. */
-  ensure(identity: string, kind: "usb", name: string): Camera {
+  ensure(identity: string, kind: SourceKind, name: string): Camera {
     const known = this.byIdentity(identity);
     if (known) return known;
     const allocate = this.db.transaction(() => {
@@ -63,7 +59,7 @@ export class CameraRegistry {
         if (row.number !== number) break;
         number++;
       }
-      const id = `camera${number}`;
+      const id = cameraId(number);
       this.db
         .query(
           "INSERT INTO cameras (id, number, identity, kind, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -84,9 +80,7 @@ export class CameraRegistry {
     const changed =
       camera.status !== observation.status ||
       camera.error !== observation.error ||
-      camera.node !== observation.node ||
-      camera.stablePath !== observation.stablePath ||
-      JSON.stringify(camera.capabilities) !== JSON.stringify(observation.capabilities);
+      JSON.stringify(camera.source) !== JSON.stringify(observation.source);
     Object.assign(camera, observation);
     if (observation.status === "CONNECTED") {
       camera.lastSeen = Date.now();
@@ -97,24 +91,28 @@ export class CameraRegistry {
       }
     }
     if (!changed) return;
-    const snapshot = { ...camera };
+    const snapshot = { ...camera, source: { ...camera.source } };
     for (const listener of this.listeners) listener({ camera: snapshot, previous });
   }
 }
 
 /** A known camera before any source has reported on it in this run. */
-function unseen(known: Pick<Camera, "id" | "identity" | "kind" | "name">): Camera {
+function unseen(known: { id: string; identity: string; kind: SourceKind; name: string }): Camera {
   return {
-    ...known,
+    id: known.id,
+    identity: known.identity,
+    name: known.name,
     status: "DISCONNECTED",
     error: undefined,
-    node: undefined,
-    stablePath: undefined,
-    capabilities: undefined,
     lastSeen: undefined,
+    source: emptySource(known.kind),
   };
 }
 
+function emptySource(kind: SourceKind): CameraSource {
+  return { kind, node: undefined, stablePath: undefined, capabilities: undefined };
+}
+
 function numberOf(id: string): number {
-  return Number(id.slice("camera".length));
+  return cameraNumber(id) ?? Number.MAX_SAFE_INTEGER;
 }

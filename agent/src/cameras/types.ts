@@ -19,20 +19,34 @@ export interface Capabilities {
   formats: FrameFormat[];
 }
 
-/** One camera as the registry knows it: persisted identity plus live state. */
-export interface Camera {
-  id: string;
-  identity: string;
+/** A USB (V4L2) camera: where the kernel has it now and what its driver offers. */
+export interface UsbSource {
   kind: "usb";
-  name: string;
-  status: CameraStatus;
-  /** Why the camera is in ERROR (busy, permission denied, unparsable probe, …). */
-  error: string | undefined;
   /** Current kernel node (/dev/videoN); changes on replug, never used as identity. */
   node: string | undefined;
   /** by-id (with serial) or by-path link, else the node: what readers should open. */
   stablePath: string | undefined;
   capabilities: Capabilities | undefined;
+}
+
+/** Where a camera's video comes from; network kinds (onvif, rtsp) join this union. */
+export type CameraSource = UsbSource;
+export type SourceKind = CameraSource["kind"];
+
+/** One camera as the registry knows it: common fields (persisted identity, live state) + source. */
+export interface Camera {
+  id: string;
+  identity: string;
+  name: string;
+  status: CameraStatus;
+  /** Why the camera is in ERROR (busy, permission denied, unparsable probe, …). */
+  error: string | undefined;
   /** Epoch ms of the last time it was seen present. */
   lastSeen: number | undefined;
+  source: CameraSource;
+}
+
+/** A source's video modes, whatever the kind (USB: the driver's; network: the profile's). */
+export function formatsOf(camera: Camera): FrameFormat[] {
+  return camera.source.capabilities?.formats ?? [];
 }

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { CAPTURE_FORMATS } from "../cameras/capture-mode.ts";
+import { CAMERA_ID } from "../camera-ids.ts";
 import { parseDuration } from "../util/duration.ts";
+import { CAPTURE_FORMATS } from "./capture-formats.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -158,7 +159,7 @@ export const configSchema = z
     snapshots: snapshotsSchema.prefault({}),
     cameras: z
       .record(
-        z.string().regex(/^camera[0-9]{1,6}$/, {
+        z.string().regex(CAMERA_ID, {
           message: 'camera settings are keyed by id, e.g. "camera0"',
         }),
         z.strictObject({

@@ -1,9 +1,9 @@
 import { extname } from "node:path";
 import { Hono } from "hono";
-import { CONTENT_TYPES, directoryFor, FILENAME, type FileKind, mediaFile } from "../media/files.ts";
+import { CONTENT_TYPES, FILENAME, type FileKind } from "../media/storage-layout.ts";
 import type { AgentServices } from "../services.ts";
 import { byteRange } from "./byte-range.ts";
-import { refuseUnlessAuthenticated } from "./request-credential.ts";
+import { requireIdentity } from "./identity.ts";
 import type { PeerRoutes } from "./servers.ts";
 
 const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
@@ -15,21 +15,21 @@ const KINDS: readonly FileKind[] = ["recordings", "snapshots"];
  */
 export function fileRoutes(services: AgentServices): Hono<PeerRoutes> {
   const app = new Hono<PeerRoutes>();
+  // A signed ?token= is checked below, against the file it names.
+  app.use(
+    "/files/*",
+    requireIdentity(services, (c) => c.req.query("token") !== undefined),
+  );
   app.get("/files/:kind/:name", async (c) => {
     const kind = c.req.param("kind") as FileKind;
     const name = c.req.param("name");
+    const token = c.req.query("token");
+    if (token !== undefined && !services.downloads.verify(kind, name, token)) {
+      return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
+    }
     if (!KINDS.includes(kind)) return c.text("not found\n", 404);
     if (!FILENAME.test(name)) return c.text("bad file name\n", 400);
-    const token = c.req.query("token");
-    if (token !== undefined) {
-      if (!services.downloads.verify(kind, name, token)) {
-        return c.text("authentication required\n", 401, { "WWW-Authenticate": "Bearer" });
-      }
-    } else {
-      const refusal = await refuseUnlessAuthenticated(c, services);
-      if (refusal) return refusal;
-    }
-    const file = await mediaFile(directoryFor(services.config, kind), kind, name);
+    const file = await services.library.find(kind, name);
     if (!file) return c.text("not found\n", 404);
 
     const headers: Record<string, string> = {

@@ -1,10 +1,10 @@
-import { type Context, Hono, type Next } from "hono";
-import { isLoopback } from "../mediamtx/reader-auth.ts";
+import { Hono } from "hono";
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus.ts";
 import type { AgentServices } from "../services.ts";
 import { formatGoDuration } from "../util/duration.ts";
+import { isLoopback } from "../util/loopback.ts";
 import { isoUtc } from "../util/time.ts";
-import { refuseUnlessAuthenticated } from "./request-credential.ts";
+import { requireIdentity } from "./identity.ts";
 import type { PeerRoutes } from "./servers.ts";
 
 const NO_CACHE = { "Cache-Control": "no-cache, no-store, must-revalidate" };
@@ -27,15 +27,11 @@ export function healthRoutes(
     for (const [name, value] of Object.entries(NO_CACHE)) c.header(name, value);
   });
 
-  const detailsGuard = async (c: Context<PeerRoutes>, next: Next) => {
+  const detailsGuard = requireIdentity(services, (c) => {
     const remote = c.env?.remoteAddress;
     const local = remote === undefined || isLoopback(remote);
-    if (!local && services.config.health.details_need_auth) {
-      const refusal = await refuseUnlessAuthenticated(c, services);
-      if (refusal) return refusal;
-    }
-    await next();
-  };
+    return local || !services.config.health.details_need_auth;
+  });
   app.use("/health/detailed", detailsGuard);
   app.use("/metrics", detailsGuard);
 

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import type { Hono } from "hono";
+import type { Identity } from "../auth/authenticator.ts";
 import type { AgentConfig } from "../config/schema.ts";
-import { isLoopback } from "../mediamtx/reader-auth.ts";
-import { MEDIA_AUTH_PATH } from "./media-auth-path.ts";
+import { MEDIA_AUTH_PATH } from "../mediamtx/media-auth-path.ts";
+import { isLoopback } from "../util/loopback.ts";
 import type { SocketData, WebSocketGateway } from "./websocket-gateway.ts";
 
 /** What routes learn about the connection (Hono's env): file routes throttle failed logins by it. */
@@ -11,8 +12,11 @@ export interface PeerEnv {
   remoteAddress: string;
 }
 
-/** Hono's env for routes that read PeerEnv (partial: tests call the app without it). */
-export type PeerRoutes = { Bindings: Partial<PeerEnv> };
+/**
+ * Hono's env for our routes: the peer (partial: tests call the app without it) and, behind
+ * requireIdentity, the caller's identity.
+ */
+export type PeerRoutes = { Bindings: Partial<PeerEnv>; Variables: { identity?: Identity } };
 
 function peerOf(request: Request, server: Server<unknown>): PeerEnv {
   return { remoteAddress: server.requestIP(request)?.address ?? "unknown" };

@@ -7,7 +7,7 @@ import type { RpcEngine } from "../rpc/engine.ts";
 import { errorResponse } from "../rpc/envelope.ts";
 import { rpcErrors } from "../rpc/errors.ts";
 import { RateLimiter } from "../rpc/rate-limit.ts";
-import type { HealthComponent } from "../status/health.ts";
+import type { HealthComponent } from "../status/component.ts";
 
 export interface SocketData {
   id: string;
@@ -24,7 +24,6 @@ const POLICY_VIOLATION = 1008;
 
 /** Owns the /ws endpoint: admission (origin, cap), sessions, and the drain on shutdown. */
 export class WebSocketGateway {
-  private readonly connections = new Set<RpcConnection>();
   /** Upgrades accepted whose `open` has not fired yet, by address; they count against the caps. */
   private readonly reserved = new Map<string, number>();
   private sequence = 0;
@@ -36,16 +35,9 @@ export class WebSocketGateway {
     private readonly engine: RpcEngine,
     private readonly log: Logger,
     private readonly counters: { rejected: Counter; slowConsumers: Counter },
+    /** Open sessions: the gateway adds and removes them; notifications go to them. */
+    private readonly connections: Set<RpcConnection> = new Set(),
   ) {}
-
-  get size(): number {
-    return this.connections.size;
-  }
-
-  /** Open sessions, for notifications. */
-  sessions(): Iterable<RpcConnection> {
-    return this.connections;
-  }
 
   upgrade(request: Request, server: Server<SocketData>): Response | undefined {
     if (!this.accepting) return this.refuse("shutdown", 503, "server is shutting down");

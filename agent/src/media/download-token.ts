@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { FileKind } from "./files.ts";
+import type { FileKind } from "./storage-layout.ts";
 
 /** `<expiry in epoch seconds, decimal>.<base64url HMAC-SHA256>`, nothing else. */
 const TOKEN = /^([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})$/;

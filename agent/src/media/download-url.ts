@@ -1,6 +1,7 @@
 import type { AgentConfig } from "../config/schema.ts";
+import { urlHost } from "../util/host.ts";
 import type { DownloadSigner } from "./download-token.ts";
-import type { FileKind } from "./files.ts";
+import type { FileKind } from "./storage-layout.ts";
 
 /** An absolute, signed URL on the API port (contract D6), so a plain browser link works. */
 export function downloadUrl(
@@ -10,8 +11,7 @@ export function downloadUrl(
   kind: FileKind,
   name: string,
 ): string {
-  const raw = config.server.public_host || client.host;
-  const host = raw.includes(":") && !raw.startsWith("[") ? `[${raw}]` : raw;
+  const host = urlHost(config.server.public_host || client.host);
   const scheme = config.server.tls_cert ? "https" : "http";
   const token = encodeURIComponent(signer.sign(kind, name));
   // The port the client reached us on (right behind port mapping too), unless a public host is set.

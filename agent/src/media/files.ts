@@ -1,22 +1,7 @@
 import { lstat, readdir, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { AgentConfig } from "../config/schema.ts";
-
-export type FileKind = "recordings" | "snapshots";
-
-/** Contract §5: no separators, no "..", no control characters or %, at most 255 characters. */
-export const FILENAME = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-
-const EXTENSIONS: Record<FileKind, readonly string[]> = {
-  recordings: [".mp4", ".mkv"],
-  snapshots: [".jpg"],
-};
-
-export const CONTENT_TYPES: Record<string, string> = {
-  ".mp4": "video/mp4",
-  ".mkv": "video/x-matroska",
-  ".jpg": "image/jpeg",
-};
+import { directoryFor, EXTENSIONS, FILENAME, type FileKind } from "./storage-layout.ts";
 
 export interface MediaFile {
   name: string;
@@ -24,10 +9,6 @@ export interface MediaFile {
   size: number;
   modified: number;
   created: number;
-}
-
-export function directoryFor(config: AgentConfig, kind: FileKind): string {
-  return join(config.storage.root, kind);
 }
 
 /**
@@ -71,7 +52,7 @@ export async function listMediaFiles(
   return { files: files.slice(offset, offset + limit), total: files.length };
 }
 
-/** A camera's newest recording segment (MediaMTX names them <camera>_<start>…), if any. */
+/** A camera's newest recording segment (see recordPath), if any. */
 export async function newestRecording(
   config: AgentConfig,
   device: string,

@@ -17,22 +17,37 @@ function fromRow(row: Row): ActiveRecording {
   return { device: row.device, startedAt: row.started_at, stopAt: row.stop_at, format: row.format };
 }
 
-type Ended = (recording: ActiveRecording, endedAt: number) => void;
+/** Why a recording ended: asked to, its duration ran out, or the disk filled. */
+export type EndCause = "requested" | "timer" | "storage_full";
+
+export type RecordingChange =
+  | { type: "started"; recording: ActiveRecording }
+  | { type: "ended"; recording: ActiveRecording; endedAt: number; cause: EndCause };
 
 /**
  * Which cameras record, kept in the database so a timed recording still ends on time after
  * an agent restart and a MediaMTX restart gets its `record` flags back. MediaMTX's own recorder
- * writes the files; this only decides when.
+ * writes the files; this only decides when, and tells listeners (the reconcile loop, the
+ * recording service) about every start and end.
  */
 export class Recorder {
   private readonly timers = new Map<string, Timer>();
+  private readonly listeners = new Set<(change: RecordingChange) => void>();
 
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
-    private readonly onTimedEnd: Ended,
     private readonly now: () => number = Date.now,
   ) {}
+
+  onChange(listener: (change: RecordingChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: RecordingChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
 
   /** Re-arms timed recordings after a restart; ones whose time passed meanwhile end now. */
   resume(): void {
@@ -73,17 +88,25 @@ export class Recorder {
       .run(device, recording.startedAt, recording.stopAt, recording.format);
     if (inserted.changes === 0) return undefined;
     this.arm(recording);
+    this.emit({ type: "started", recording });
     return recording;
   }
 
   /** Ends a recording; undefined when the camera was not recording. */
-  stop(device: string): { recording: ActiveRecording; endedAt: number } | undefined {
+  stop(
+    device: string,
+    cause: EndCause = "requested",
+  ): { recording: ActiveRecording; endedAt: number } | undefined {
     const recording = this.active(device);
     if (!recording) return undefined;
-    this.db.query("DELETE FROM active_recordings WHERE device = ?").run(device);
+    // Deleted only if still there: of two racing stops, one wins and reports the end.
+    const deleted = this.db.query("DELETE FROM active_recordings WHERE device = ?").run(device);
+    if (deleted.changes === 0) return undefined;
     clearTimeout(this.timers.get(device));
     this.timers.delete(device);
-    return { recording, endedAt: this.now() };
+    const endedAt = this.now();
+    this.emit({ type: "ended", recording, endedAt, cause });
+    return { recording, endedAt };
   }
 
   private arm(recording: ActiveRecording): void {
@@ -92,10 +115,8 @@ export class Recorder {
     this.timers.set(
       recording.device,
       setTimeout(() => {
-        const ended = this.stop(recording.device);
-        if (!ended) return;
-        this.log.info({ device: recording.device }, "timed recording ended");
-        this.onTimedEnd(ended.recording, ended.endedAt);
+        if (this.stop(recording.device, "timer"))
+          this.log.info({ device: recording.device }, "timed recording ended");
       }, delay),
     );
   }

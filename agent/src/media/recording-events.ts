@@ -13,9 +13,3 @@ export function publishRecordingChange(
   });
   if (event.reason) notifier.publish("recording.error", { ...event, status });
 }
-
-/** The name MediaMTX's flat recordPath gives a recording's first segment, to the second. */
-export function recordingStem(device: string, startedAt: number): string {
-  const iso = new Date(startedAt).toISOString();
-  return `${device}_${iso.slice(0, 10)}_${iso.slice(11, 19).replaceAll(":", "-")}`;
-}

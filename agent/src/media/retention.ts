@@ -2,7 +2,8 @@ import type { Database } from "bun:sqlite";
 import { z } from "zod";
 import type { AgentConfig } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
-import { deleteMediaFile, directoryFor, listMediaFiles, type MediaFile } from "./files.ts";
+import { deleteMediaFile, listMediaFiles, type MediaFile } from "./files.ts";
+import { directoryFor } from "./storage-layout.ts";
 
 export const policySchema = z.object({
   policy_type: z.enum(["age", "size", "manual"]),

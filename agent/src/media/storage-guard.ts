@@ -1,8 +1,8 @@
 import type { AgentConfig } from "../config/schema.ts";
+import { domainErrors } from "../domain-error.ts";
 import type { Logger } from "../log/logger.ts";
-import { rpcErrors } from "../rpc/errors.ts";
 import { diskUsage } from "../status/system.ts";
-import type { ActiveRecording, Recorder } from "./recorder.ts";
+import type { Recorder } from "./recorder.ts";
 
 /**
  * Contract D17: at storage.block_percent used, new recordings and snapshots are refused, and
@@ -14,14 +14,13 @@ export class StorageGuard {
   constructor(
     private readonly config: AgentConfig,
     private readonly recorder: Recorder,
-    private readonly onStopped: (recording: ActiveRecording, endedAt: number) => void,
     private readonly log: Logger,
   ) {}
 
-  /** Throws -32020 storage_full when there is no room for new media. */
+  /** Throws storage_full when there is no room for new media. */
   async assertRoom(): Promise<void> {
     const used = await this.usedPercent();
-    if (used >= this.config.storage.block_percent) throw rpcErrors.storageFull(used);
+    if (used >= this.config.storage.block_percent) throw domainErrors.storageFull(used);
   }
 
   start(): void {
@@ -40,13 +39,11 @@ export class StorageGuard {
     const used = await this.usedPercent();
     if (used < this.config.storage.block_percent) return;
     for (const recording of this.recorder.all()) {
-      const ended = this.recorder.stop(recording.device);
-      if (!ended) continue;
+      if (!this.recorder.stop(recording.device, "storage_full")) continue;
       this.log.warn(
         { device: recording.device, used_percent: used },
         "storage full: recording stopped",
       );
-      this.onStopped(ended.recording, ended.endedAt);
     }
   }
 

@@ -63,10 +63,6 @@ export interface PathState {
 }
 
 const infoSchema = z.looseObject({ version: z.string(), started: z.string() });
-const recordingSchema = z.looseObject({
-  name: z.string(),
-  segments: z.array(z.looseObject({ start: z.string() })),
-});
 const listSchema = <T extends z.ZodType>(item: T) =>
   z.looseObject({ itemCount: z.number(), pageCount: z.number(), items: z.array(item) });
 
@@ -102,27 +98,8 @@ export class MediaMtxClient {
       .parse(await this.request("GET", "/v3/config/global/get"));
   }
 
-  async patchGlobalConfig(patch: Record<string, unknown>): Promise<void> {
-    await this.request("PATCH", "/v3/config/global/patch", patch);
-  }
-
-  async getPathDefaults(): Promise<PathConf> {
-    return pathConfSchema.parse(await this.request("GET", "/v3/config/pathdefaults/get"));
-  }
-
-  async patchPathDefaults(patch: PathConf): Promise<void> {
-    await this.request("PATCH", "/v3/config/pathdefaults/patch", patch);
-  }
-
   listPathConfigs(): Promise<PathConf[]> {
     return this.allPages("/v3/config/paths/list", pathConfSchema);
-  }
-
-  /** undefined when no such path is configured. */
-  async getPathConfig(name: string): Promise<PathConf | undefined> {
-    return this.optional(async () =>
-      pathConfSchema.parse(await this.request("GET", `/v3/config/paths/get/${encodePath(name)}`)),
-    );
   }
 
   async addPathConfig(name: string, conf: PathConf): Promise<void> {
@@ -131,10 +108,6 @@ export class MediaMtxClient {
 
   async patchPathConfig(name: string, conf: PathConf): Promise<void> {
     await this.request("PATCH", `/v3/config/paths/patch/${encodePath(name)}`, conf);
-  }
-
-  async replacePathConfig(name: string, conf: PathConf): Promise<void> {
-    await this.request("POST", `/v3/config/paths/replace/${encodePath(name)}`, conf);
   }
 
   async deletePathConfig(name: string): Promise<void> {
@@ -151,21 +124,6 @@ export class MediaMtxClient {
         pathSchema.parse(await this.request("GET", `/v3/paths/get/${encodePath(name)}`)),
       ),
     );
-  }
-
-  listRecordings(): Promise<Array<z.infer<typeof recordingSchema>>> {
-    return this.allPages("/v3/recordings/list", recordingSchema);
-  }
-
-  async getRecording(name: string): Promise<z.infer<typeof recordingSchema> | undefined> {
-    return this.optional(async () =>
-      recordingSchema.parse(await this.request("GET", `/v3/recordings/get/${encodePath(name)}`)),
-    );
-  }
-
-  async deleteRecordingSegment(path: string, start: string): Promise<void> {
-    const query = new URLSearchParams({ path, start });
-    await this.request("DELETE", `/v3/recordings/deletesegment?${query}`);
   }
 
   private async allPages<T extends z.ZodType>(path: string, item: T): Promise<Array<z.output<T>>> {

@@ -3,8 +3,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { AgentConfig } from "../config/schema.ts";
-import { MEDIA_AUTH_PATH } from "../http/media-auth-path.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { hostPort } from "../util/host.ts";
+import { MEDIA_AUTH_PATH } from "./media-auth-path.ts";
 
 const credentialsSchema = z.object({ user: z.string().min(1), password: z.string().min(16) });
 export type MediamtxCredentials = z.infer<typeof credentialsSchema>;
@@ -75,8 +76,7 @@ export async function agentAuthHook(
 ): Promise<{ url: string; fingerprint: string }> {
   const { host, port, tls_cert } = config.server;
   const local = ["::", "0.0.0.0", "localhost", "127.0.0.1"].includes(host);
-  const address = local ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-  const url = `${tls_cert ? "https" : "http"}://${address}:${port}${MEDIA_AUTH_PATH}`;
+  const url = `${tls_cert ? "https" : "http"}://${hostPort(local ? "127.0.0.1" : host, port)}${MEDIA_AUTH_PATH}`;
   if (!tls_cert) return { url, fingerprint: "" };
   const certificate = new X509Certificate(await readFile(tls_cert, "utf8"));
   return { url, fingerprint: certificate.fingerprint256.replaceAll(":", "") };

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { LoginThrottle } from "../auth/login-throttle.ts";
 import type { Logger } from "../log/logger.ts";
+import { isLoopback } from "../util/loopback.ts";
 import type { MediamtxCredentials } from "./credentials.ts";
 
 /** What MediaMTX posts to authHTTPAddress before every publish, read, playback or API call. */
@@ -66,8 +67,4 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
 }

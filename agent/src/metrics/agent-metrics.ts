@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import type { BuildInfo } from "../build-info.ts";
-import type { CallObserver } from "../rpc/engine.ts";
+import type { CallObserver } from "../status/call-observer.ts";
 import { Counter, Gauge, Histogram, MetricsRegistry } from "./prometheus.ts";
 
 const LATENCY_BUCKETS = [

@@ -1,9 +1,19 @@
-import type { RpcConnection } from "../rpc/connection.ts";
+import type { Identity } from "../auth/authenticator.ts";
 import { isoUtc } from "../util/time.ts";
+import type { Subscriptions } from "./subscriptions.ts";
+
+/** A client session as notifications see it (the RPC edge's connections are these). */
+export interface NotificationTarget {
+  readonly identity: Identity | undefined;
+  /** The host the client reached us at: stream URLs in notifications use it. */
+  readonly host: string;
+  readonly subscriptions: Subscriptions;
+  send(text: string): void;
+}
 
 /** Server → client notifications, only ever to authenticated sessions that have not expired. */
 export class Notifier {
-  constructor(private readonly connections: () => Iterable<RpcConnection>) {}
+  constructor(private readonly connections: () => Iterable<NotificationTarget>) {}
 
   /**
    * To every authenticated socket (camera_status_update, recording_status_update). Params may
@@ -56,7 +66,7 @@ export class Notifier {
     return { total_subscriptions: total, active_clients: active, topic_counts: topicCounts };
   }
 
-  private *authenticated(): Iterable<RpcConnection> {
+  private *authenticated(): Iterable<NotificationTarget> {
     const now = Date.now();
     for (const connection of this.connections()) {
       const identity = connection.identity;

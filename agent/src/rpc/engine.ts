@@ -1,7 +1,10 @@
 import { roleAtLeast } from "../auth/roles.ts";
+import { DomainError } from "../domain-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AgentServices } from "../services.ts";
+import type { CallObserver } from "../status/call-observer.ts";
 import type { RpcConnection } from "./connection.ts";
+import { rpcErrorFor } from "./domain-errors.ts";
 import {
   errorResponse,
   type RequestId,
@@ -14,11 +17,6 @@ import { RpcError, rpcErrors } from "./errors.ts";
 import type { RpcMethod } from "./method.ts";
 import { peekRequestId } from "./peek-id.ts";
 
-/** Receives one record per request: method label ("unknown" for others), outcome, seconds. */
-export interface CallObserver {
-  observe(method: string, outcome: string, seconds: number): void;
-}
-
 export interface EngineOptions {
   methods: readonly RpcMethod[];
   services: AgentServices;
@@ -26,22 +24,25 @@ export interface EngineOptions {
   log: Logger;
   maxFrameBytes: number;
   maxBatch: number;
+  /** Where calls in flight are counted (health and metrics read it). */
+  activity?: { inFlight: number };
 }
 
 /** Turns one WebSocket text frame into the text to send back (or nothing). */
 export class RpcEngine {
   private readonly methods: Map<string, RpcMethod>;
-  private active = 0;
+  private readonly activity: { inFlight: number };
   private idleWaiters: Array<() => void> = [];
   private draining = false;
   private sequence = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.methods = new Map(options.methods.map((method) => [method.name, method]));
+    this.activity = options.activity ?? { inFlight: 0 };
   }
 
   get inFlight(): number {
-    return this.active;
+    return this.activity.inFlight;
   }
 
   /** After this, new requests are refused; `idle()` resolves when running ones have finished. */
@@ -50,17 +51,17 @@ export class RpcEngine {
   }
 
   idle(): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
+    if (this.activity.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async handleFrame(text: string, connection: RpcConnection): Promise<string | undefined> {
-    this.active++;
+    this.activity.inFlight++;
     try {
       return await this.frame(text, connection);
     } finally {
-      this.active--;
-      if (this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.activity.inFlight--;
+      if (this.activity.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
@@ -166,6 +167,7 @@ export class RpcEngine {
 
   private asRpcError(error: unknown, method: string, requestId: string): RpcError {
     if (error instanceof RpcError) return error;
+    if (error instanceof DomainError) return rpcErrorFor(error);
     this.options.log.error(
       { err: error, method: this.methods.has(method) ? method : "unknown", request_id: requestId },
       "RPC handler failed",

@@ -1,24 +1,14 @@
 import { isoUtc } from "../util/time.ts";
+import {
+  type ComponentReport,
+  type ComponentState,
+  type HealthComponent,
+  type HealthLevel,
+  levelFor,
+  worst,
+} from "./component.ts";
 import type { RpcStats } from "./rpc-stats.ts";
 import { memoryUsedPercent } from "./system.ts";
-
-export type ComponentState = "RUNNING" | "STOPPED" | "ERROR" | "STARTING" | "STOPPING";
-export type HealthLevel = "healthy" | "degraded" | "unhealthy";
-
-export interface ComponentReport {
-  state: ComponentState;
-  health: HealthLevel;
-  message: string;
-  details: Record<string, unknown>;
-}
-
-/** Something the agent runs whose health it reports; later subsystems register their own. */
-export interface HealthComponent {
-  readonly name: string;
-  /** When unhealthy, /health/ready answers 503 (update health gates roll back on it). */
-  readonly gatesReadiness: boolean;
-  report(): Promise<ComponentReport> | ComponentReport;
-}
 
 export interface ComponentSnapshot extends ComponentReport {
   name: string;
@@ -41,21 +31,6 @@ const THRESHOLDS = {
   active_connections: [900, 950],
   active_tasks: [1000, 1200],
 } as const;
-
-const ORDER: Record<HealthLevel, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
-
-export function worst(levels: HealthLevel[]): HealthLevel {
-  return levels.reduce<HealthLevel>((a, b) => (ORDER[b] > ORDER[a] ? b : a), "healthy");
-}
-
-export function levelFor(
-  value: number,
-  [degraded, unhealthy]: readonly [number, number],
-): HealthLevel {
-  if (value > unhealthy) return "unhealthy";
-  if (value >= degraded) return "degraded";
-  return "healthy";
-}
 
 export interface HealthInputs {
   stats: RpcStats;

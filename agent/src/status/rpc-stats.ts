@@ -1,4 +1,4 @@
-import type { CallObserver } from "../rpc/engine.ts";
+import type { CallObserver } from "./call-observer.ts";
 
 const BUCKET_MS = 10_000;
 const WINDOW_BUCKETS = 30;

@@ -1,11 +1,14 @@
-import type { HealthComponent } from "./health.ts";
-import { levelFor } from "./health.ts";
+import type { AgentConfig } from "../config/schema.ts";
+import { type HealthComponent, levelFor } from "./component.ts";
 import { diskUsage } from "./system.ts";
 
-/** Used-space thresholds: degraded from 70 % (free < 30 %), unhealthy over 85 % (free < 15 %). */
-const USED_PERCENT: readonly [number, number] = [70, 85];
-
-export function storageComponent(root: string): HealthComponent {
+/**
+ * The storage volume: degraded from storage.warn_percent used (low_space_warning), unhealthy
+ * past storage.block_percent (new recordings and snapshots are refused there).
+ */
+export function storageComponent(config: AgentConfig): HealthComponent {
+  const root = config.storage.root;
+  const thresholds = [config.storage.warn_percent, config.storage.block_percent] as const;
   return {
     name: "storage",
     // A full disk must not fail an update's health gate: it degrades, it doesn't block.
@@ -13,7 +16,7 @@ export function storageComponent(root: string): HealthComponent {
     async report() {
       const usage = await diskUsage(root);
       const freePercent = 100 - usage.usedPercent;
-      const health = levelFor(usage.usedPercent, USED_PERCENT);
+      const health = levelFor(usage.usedPercent, thresholds);
       return {
         state: "RUNNING",
         health,

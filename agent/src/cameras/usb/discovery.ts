@@ -1,5 +1,5 @@
 import type { Logger } from "../../log/logger.ts";
-import type { HealthComponent } from "../../status/health.ts";
+import type { HealthComponent } from "../../status/component.ts";
 import { coalesced } from "../../util/coalesced.ts";
 import type { CameraRegistry } from "../registry.ts";
 import { nodeExists, scanVideoNodes, type VideoNode } from "./sysfs-scan.ts";
@@ -121,9 +121,12 @@ export class UsbDiscovery {
         this.registry.observe(camera.id, {
           status: "CONNECTED",
           error: undefined,
-          node: node.devicePath,
-          stablePath: node.stablePath,
-          capabilities: result.capabilities,
+          source: {
+            kind: "usb",
+            node: node.devicePath,
+            stablePath: node.stablePath,
+            capabilities: result.capabilities,
+          },
         });
         continue;
       }
@@ -135,20 +138,17 @@ export class UsbDiscovery {
       this.registry.observe(camera.id, {
         status: "ERROR",
         error: `${result.reason}: ${result.message}`,
-        node: node.devicePath,
-        stablePath: node.stablePath,
-        capabilities: camera.capabilities,
+        source: { ...camera.source, node: node.devicePath, stablePath: node.stablePath },
       });
     }
     for (const camera of this.registry.list()) {
-      if (camera.kind !== "usb" || present.has(camera.id) || camera.status === "DISCONNECTED")
+      const { source } = camera;
+      if (source.kind !== "usb" || present.has(camera.id) || camera.status === "DISCONNECTED")
         continue;
       this.registry.observe(camera.id, {
         status: "DISCONNECTED",
         error: undefined,
-        node: undefined,
-        stablePath: camera.stablePath,
-        capabilities: camera.capabilities,
+        source: { ...source, node: undefined },
       });
     }
     const seen = new Set(nodes.map((node) => node.identity));

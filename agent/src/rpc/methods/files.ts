@@ -1,18 +1,10 @@
 import { extname } from "node:path";
 import { z } from "zod";
+import { cameraOfFile } from "../../camera-ids.ts";
 import { downloadUrl } from "../../media/download-url.ts";
-import {
-  deleteMediaFile,
-  directoryFor,
-  FILENAME,
-  type FileKind,
-  listMediaFiles,
-  mediaFile,
-  newestRecording,
-} from "../../media/files.ts";
+import { FILENAME, type FileKind } from "../../media/storage-layout.ts";
 import type { AgentServices } from "../../services.ts";
 import { isoUtc } from "../../util/time.ts";
-import { rpcErrors } from "../errors.ts";
 import { defineMethod, type RpcMethod } from "../method.ts";
 
 const filename = z
@@ -25,14 +17,8 @@ const page = z.object({
 
 /** list_<kind>, get_<one>_info, delete_<one> for one kind of media file. */
 function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[] {
-  const directory = (services: AgentServices) => directoryFor(services.config, kind);
   const link = (services: AgentServices, client: { host: string; port: number }, name: string) =>
     downloadUrl(services.config, services.downloads, client, kind, name);
-  const find = async (services: AgentServices, name: string) => {
-    const file = await mediaFile(directory(services), kind, name);
-    if (!file) throw rpcErrors.notFound(one, name);
-    return file;
-  };
   return [
     defineMethod({
       name: `list_${kind}`,
@@ -40,7 +26,7 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
       description: `The ${kind}, newest first, a page at a time (limit 1-1000, default 50).`,
       params: page,
       handler: async ({ limit = 50, offset = 0 }, { services, connection }) => {
-        const { files, total } = await listMediaFiles(directory(services), kind, limit, offset);
+        const { files, total } = await services.library.list(kind, limit, offset);
         return {
           files: files.map((file) => ({
             filename: file.name,
@@ -60,7 +46,7 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
       description: `Size, times and a download URL of one ${one}.`,
       params: z.object({ filename }),
       handler: async ({ filename: name }, { services, connection }) => {
-        const file = await find(services, name);
+        const file = await services.library.get(kind, name);
         return {
           filename: file.name,
           file_size: file.size,
@@ -72,7 +58,7 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
           modified_time: isoUtc(file.modified),
           download_url: link(services, connection, file.name),
           format: extname(file.name).slice(1),
-          device: /^(camera\d+)_/.exec(file.name)?.[1] ?? null,
+          device: cameraOfFile(file.name) ?? null,
         };
       },
     }),
@@ -82,26 +68,11 @@ function fileMethods(kind: FileKind, one: "recording" | "snapshot"): RpcMethod[]
       description: `Deletes one ${one}.`,
       params: z.object({ filename }),
       handler: async ({ filename: name }, { services }) => {
-        const file = await find(services, name);
-        if (kind === "recordings" && (await beingWritten(services, file.name))) {
-          throw rpcErrors.invalidState(
-            "RECORDING",
-            "this is the segment the camera is recording into now",
-          );
-        }
-        await deleteMediaFile(file);
-        services.log.info({ file: `${kind}/${file.name}` }, `${one} deleted`);
+        const file = await services.library.delete(kind, name);
         return { filename: file.name, deleted: true, message: `${one} deleted` };
       },
     }),
   ];
-}
-
-/** The newest segment of a camera that is recording right now is still being written. */
-async function beingWritten(services: AgentServices, name: string): Promise<boolean> {
-  const device = /^(camera\d+)_/.exec(name)?.[1];
-  if (!device || !services.recorder.active(device)) return false;
-  return (await newestRecording(services.config, device))?.name === name;
 }
 
 export const recordingFileMethods = fileMethods("recordings", "recording");

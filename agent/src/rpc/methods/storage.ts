@@ -1,8 +1,5 @@
 import { z } from "zod";
-import { directoryFor, listMediaFiles } from "../../media/files.ts";
 import { policySchema } from "../../media/retention.ts";
-import { diskUsage } from "../../status/system.ts";
-import { rpcErrors } from "../errors.ts";
 import { defineMethod } from "../method.ts";
 
 export const getStorageInfo = defineMethod({
@@ -12,21 +9,15 @@ export const getStorageInfo = defineMethod({
     "Space on the storage volume, what recordings and snapshots use, and the low-space warning.",
   params: z.object({}),
   async handler(_params, { services }) {
-    const disk = await diskUsage(services.config.storage.root).catch(() => {
-      throw rpcErrors.dependencyFailed("storage", "cannot read the storage volume's usage");
-    });
-    const sizeOf = async (kind: "recordings" | "snapshots") =>
-      (
-        await listMediaFiles(directoryFor(services.config, kind), kind, Number.MAX_SAFE_INTEGER, 0)
-      ).files.reduce((sum, file) => sum + file.size, 0);
+    const storage = await services.library.storage();
     return {
-      total_space: disk.totalBytes,
-      used_space: disk.usedBytes,
-      available_space: disk.availableBytes,
-      recordings_size: await sizeOf("recordings"),
-      snapshots_size: await sizeOf("snapshots"),
-      usage_percentage: Math.round(disk.usedPercent * 100) / 100,
-      low_space_warning: disk.usedPercent >= services.config.storage.warn_percent,
+      total_space: storage.totalBytes,
+      used_space: storage.usedBytes,
+      available_space: storage.availableBytes,
+      recordings_size: storage.recordingsBytes,
+      snapshots_size: storage.snapshotsBytes,
+      usage_percentage: Math.round(storage.usedPercent * 100) / 100,
+      low_space_warning: storage.lowSpace,
     };
   },
 });

@@ -1,11 +1,11 @@
-import { captureMode, type ModePreference } from "../cameras/capture-mode.ts";
-import type { Camera } from "../cameras/types.ts";
+import { type CaptureMode, captureMode, type ModePreference } from "../capture-mode.ts";
+import type { Publication, SourceAdapter, VideoMode } from "../source.ts";
+import type { Camera, UsbSource } from "../types.ts";
 
 export type Encoder = "libx264" | "h264_v4l2m2m";
 
 export interface PublishOptions {
   ffmpeg: string;
-  preferences?: Record<string, ModePreference>;
   encoder: Encoder;
   /** The agent's MediaMTX login: publishing is refused to anyone else. */
   user: string;
@@ -17,9 +17,13 @@ export interface PublishOptions {
  * H.264 from the camera is passed through; MJPEG and raw formats are encoded to H.264. The device is
  * opened by its stable path; MediaMTX fills in $RTSP_PORT and $MTX_PATH.
  */
-export function publishArguments(camera: Camera, options: PublishOptions): string[] | undefined {
-  const device = camera.stablePath;
-  const choice = captureMode(camera.capabilities?.formats ?? [], options.preferences?.[camera.id]);
+export function publishArguments(
+  source: UsbSource,
+  preference: ModePreference | undefined,
+  options: PublishOptions,
+): string[] | undefined {
+  const device = source.stablePath;
+  const choice = captureMode(source.capabilities?.formats ?? [], preference);
   if (!device || !choice) return undefined;
   const { format, inputFormat } = choice;
   const fps = Math.round(choice.fps);
@@ -69,26 +73,26 @@ function userinfo({ user, password }: PublishOptions): string {
   return user === "" ? "" : `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
 }
 
-/**
- * One command line for MediaMTX's runOnDemand/runOnInit. Each argument is single-quoted when
- * it needs to be, so the line means the same split by MediaMTX or by a POSIX shell. The two
- * $VARIABLES MediaMTX substitutes stay outside quotes.
- */
-export function commandLine(argv: string[]): string {
-  return argv
-    .map((argument) => {
-      if (!argument.includes("$RTSP_PORT/$MTX_PATH")) return word(argument);
-      const [before = "", after = ""] = argument.split("$RTSP_PORT/$MTX_PATH");
-      return `${before ? word(before) : ""}$RTSP_PORT/$MTX_PATH${after ? word(after) : ""}`;
-    })
-    .join(" ");
-}
+/** USB cameras: captured by ffmpeg from the device, in the mode captureMode chooses. */
+export class UsbPublisher implements SourceAdapter {
+  constructor(private readonly options: PublishOptions) {}
 
-/** Unquoted when it has no character a shell would treat specially. */
-function word(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : quote(text);
-}
+  captureMode(camera: Camera, preference: ModePreference | undefined): VideoMode | undefined {
+    const mode: CaptureMode | undefined = captureMode(
+      camera.source.capabilities?.formats ?? [],
+      preference,
+    );
+    return mode && { width: mode.format.width, height: mode.format.height, fps: mode.fps };
+  }
 
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'"'"'`)}'`;
+  publication(camera: Camera, preference: ModePreference | undefined): Publication | undefined {
+    const argv = publishArguments(camera.source, preference, this.options);
+    if (!argv) return undefined;
+    const device = camera.source.stablePath;
+    // Contract D11: no credentials and no device path in what clients see.
+    const shown = argv.map((argument) =>
+      argument === device ? camera.id : argument.replace(/\/\/[^@/]+@/, "//***@"),
+    );
+    return { kind: "command", argv, shown };
+  }
 }

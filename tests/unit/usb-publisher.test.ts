@@ -2,10 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cameraView } from "../../agent/src/cameras/camera-view.ts";
+import type { ModePreference } from "../../agent/src/cameras/capture-mode.ts";
 import { captureMode as chooseInput } from "../../agent/src/cameras/capture-mode.ts";
+import { CameraSources } from "../../agent/src/cameras/source.ts";
 import type { Camera } from "../../agent/src/cameras/types.ts";
+import { publishArguments, UsbPublisher } from "../../agent/src/cameras/usb/usb-publisher.ts";
 import { parseV4l2Info } from "../../agent/src/cameras/usb/v4l2-info.ts";
-import { commandLine, publishArguments } from "../../agent/src/mediamtx/publish-command.ts";
+import { commandLine } from "../../agent/src/util/command-line.ts";
 
 const caps = (name: string) =>
   parseV4l2Info(readFileSync(join(import.meta.dir, "../fixtures/v4l2-ctl", name), "utf8"));
@@ -15,20 +18,23 @@ const camera = (
 ): Camera => ({
   id: "camera0",
   identity: "usb:046d:082d:A1B2C3D4:0",
-  kind: "usb",
   name: "HD Pro Webcam C920",
   status: "CONNECTED",
   error: undefined,
-  node: "/dev/video0",
-  stablePath,
-  capabilities: caps(fixture),
   lastSeen: 0,
+  source: { kind: "usb", node: "/dev/video0", stablePath, capabilities: caps(fixture) },
 });
 const options = { ffmpeg: "ffmpeg", encoder: "libx264" as const, user: "agent1", password: "pw" };
+/** The publish command for a camera, as the product builds it (no preference unless given). */
+const publish = (
+  subject: Camera,
+  opts: typeof options | (Omit<typeof options, "encoder"> & { encoder: "h264_v4l2m2m" }) = options,
+  preference?: ModePreference,
+) => publishArguments(subject.source, preference, opts);
 
 describe("publishing a USB camera", () => {
   test("H.264 cameras are passed through at their largest H.264 size", () => {
-    const argv = publishArguments(camera("h264-camera.txt"), options) ?? [];
+    const argv = publish(camera("h264-camera.txt")) ?? [];
     expect(argv.slice(argv.indexOf("-input_format"), argv.indexOf("-i") + 2)).toEqual([
       "-input_format",
       "h264",
@@ -50,7 +56,7 @@ describe("publishing a USB camera", () => {
       fps: 30,
     });
     const argv =
-      publishArguments(camera("uvc-mjpeg-yuyv.txt"), { ...options, encoder: "h264_v4l2m2m" }) ?? [];
+      publish(camera("uvc-mjpeg-yuyv.txt"), { ...options, encoder: "h264_v4l2m2m" }) ?? [];
     expect(argv.slice(argv.indexOf("-c:v"), argv.indexOf("-c:v") + 2)).toEqual([
       "-c:v",
       "h264_v4l2m2m",
@@ -59,16 +65,18 @@ describe("publishing a USB camera", () => {
 
   test("the mode the API reports is the mode captured, configured format included", () => {
     const c920 = camera("uvc-mjpeg-yuyv.txt");
-    const reported = (preference?: { format?: string; resolution?: string; fps?: number }) => {
-      const view = cameraView(c920, undefined, preference);
+    // Through the source adapter, as the agent wires it: the view and the command agree.
+    const sources = (preference?: ModePreference) =>
+      new CameraSources(
+        { usb: new UsbPublisher(options) },
+        preference ? { camera0: preference } : {},
+      );
+    const reported = (preference?: ModePreference) => {
+      const view = cameraView(c920, undefined, sources(preference).captureMode(c920));
       return `${view.resolution}@${view.fps}`;
     };
-    const captured = (preference?: { format?: string; resolution?: string; fps?: number }) => {
-      const argv =
-        publishArguments(c920, {
-          ...options,
-          preferences: preference && { camera0: preference },
-        }) ?? [];
+    const captured = (preference?: ModePreference) => {
+      const argv = sources(preference).publication(c920)?.argv ?? [];
       const at = (flag: string) => argv[argv.indexOf(flag) + 1];
       return `${at("-video_size")}@${at("-framerate")}`;
     };
@@ -86,13 +94,10 @@ describe("publishing a USB camera", () => {
         mode: captured(preference),
       });
     }
-    expect(chooseInput(c920.capabilities?.formats ?? [], { format: "YUYV" })?.inputFormat).toBe(
-      "yuyv422",
-    );
+    const formats = c920.source.capabilities?.formats ?? [];
+    expect(chooseInput(formats, { format: "YUYV" })?.inputFormat).toBe("yuyv422");
     // A format the camera does not offer falls back to the default.
-    expect(chooseInput(c920.capabilities?.formats ?? [], { format: "NV12" })?.inputFormat).toBe(
-      "mjpeg",
-    );
+    expect(chooseInput(formats, { format: "NV12" })?.inputFormat).toBe("mjpeg");
   });
 
   test("a camera that only offers slow large frames uses the largest fast-enough one", () => {
@@ -112,11 +117,7 @@ describe("publishing a USB camera", () => {
     });
     expect(chooseInput(formats, { resolution: "1280x720", fps: 20 })?.fps).toBe(15);
     expect(chooseInput(formats, { resolution: "999x999" })?.format.width).toBe(1920);
-    const argv =
-      publishArguments(camera("uvc-mjpeg-yuyv.txt"), {
-        ...options,
-        preferences: { camera0: { resolution: "640x480" } },
-      }) ?? [];
+    const argv = publish(camera("uvc-mjpeg-yuyv.txt"), options, { resolution: "640x480" }) ?? [];
     expect(argv.slice(argv.indexOf("-video_size"), argv.indexOf("-video_size") + 4)).toEqual([
       "-video_size",
       "640x480",
@@ -126,19 +127,18 @@ describe("publishing a USB camera", () => {
   });
 
   test("no capabilities or no stable path: nothing to publish", () => {
+    const c920 = camera("uvc-mjpeg-yuyv.txt");
     expect(
-      publishArguments({ ...camera("uvc-mjpeg-yuyv.txt"), capabilities: undefined }, options),
+      publish({ ...c920, source: { ...c920.source, capabilities: undefined } }),
     ).toBeUndefined();
-    expect(publishArguments(camera("uvc-metadata-node.txt"), options)).toBeUndefined();
+    expect(publish({ ...c920, source: { ...c920.source, stablePath: undefined } })).toBeUndefined();
+    expect(publish(camera("uvc-metadata-node.txt"))).toBeUndefined();
   });
 
   test("the command line splits back into the same arguments, even for hostile device names", () => {
     const hostile = "/dev/v4l/by-id/usb-Evil_'$(reboot)';_`id`-video-index0";
     const argv =
-      publishArguments(camera("uvc-mjpeg-yuyv.txt", hostile), {
-        ...options,
-        password: "p'w d$x",
-      }) ?? [];
+      publish(camera("uvc-mjpeg-yuyv.txt", hostile), { ...options, password: "p'w d$x" }) ?? [];
     const line = commandLine(argv);
     // Split by a real POSIX shell that only prints its arguments; MediaMTX's variables set.
     const result = Bun.spawnSync(["/bin/sh", "-c", `printf '%s\\n' ${line}`], {

@@ -1,10 +1,8 @@
 import { z } from "zod";
-import { streamUrls } from "../../mediamtx/stream-urls.ts";
+import { streamUrls } from "../../media/stream-urls.ts";
 import { isoUtc } from "../../util/time.ts";
 import { defineMethod } from "../method.ts";
 import { deviceId } from "../params.ts";
-import { cameraOr404 } from "./camera-lookup.ts";
-import { mediamtxCall } from "./mediamtx-call.ts";
 
 export const getStreams = defineMethod({
   name: "get_streams",
@@ -12,7 +10,7 @@ export const getStreams = defineMethod({
   description: "Every MediaMTX path: name, source kind, ready, readers, bytes sent.",
   params: z.object({}),
   handler: async (_params, { services }) =>
-    (await mediamtxCall(services, () => services.mediamtx.client.listPaths())).map((path) => ({
+    (await services.streamStatus.all()).map((path) => ({
       name: path.name,
       // The source's kind, never a device path or credentials (contract D11).
       source: path.sourceType ?? "none",
@@ -29,13 +27,12 @@ export const getStreamUrl = defineMethod({
     "The camera's RTSP URL (and HLS, WebRTC) even when no stream runs yet, and whether one does.",
   params: z.object({ device: deviceId }),
   handler: async ({ device }, { services, connection }) => {
-    const camera = cameraOr404(services, device);
+    const camera = services.cameras.get(device);
     const urls = streamUrls(services.config, connection.host, camera.id);
+    const { streamStatus } = services;
     // The URL is always given (clients depend on it); readiness is reported, not required.
-    const path = services.mediamtx.monitor.available
-      ? await mediamtxCall(services, () => services.mediamtx.client.getPath(camera.id)).catch(
-          () => undefined,
-        )
+    const path = streamStatus.available
+      ? await streamStatus.path(camera.id).catch(() => undefined)
       : undefined;
     return {
       device: camera.id,
@@ -45,11 +42,7 @@ export const getStreamUrl = defineMethod({
       webrtc_url: urls.webrtc,
       available: path?.available ?? false,
       active_consumers: path?.readers ?? 0,
-      stream_status: !services.mediamtx.monitor.available
-        ? "ERROR"
-        : path?.available
-          ? "READY"
-          : "NOT_READY",
+      stream_status: !streamStatus.available ? "ERROR" : path?.available ? "READY" : "NOT_READY",
     };
   },
 });
@@ -60,9 +53,9 @@ export const getStreamStatus = defineMethod({
   description: "The camera's MediaMTX path: whether it exists and is ready, readers, traffic.",
   params: z.object({ device: deviceId }),
   handler: async ({ device }, { services }) => {
-    const camera = cameraOr404(services, device);
-    const path = await mediamtxCall(services, () => services.mediamtx.client.getPath(camera.id));
-    const published = services.mediamtx.reconciler.publishes(camera);
+    const camera = services.cameras.get(device);
+    const path = await services.streamStatus.path(camera.id);
+    const published = services.cameras.publishes(camera);
     return {
       device: camera.id,
       stream_name: camera.id,

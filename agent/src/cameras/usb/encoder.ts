@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import type { Encoder } from "./publish-command.ts";
+import type { Encoder } from "./usb-publisher.ts";
 
 /** `auto`: the Raspberry Pi's hardware encoder when on arm64 and ffmpeg has it, else libx264. */
 export async function resolveEncoder(setting: "auto" | Encoder, ffmpeg: string): Promise<Encoder> {

@@ -1,4 +1,5 @@
 import type { AgentConfig } from "../config/schema.ts";
+import { urlHost } from "../util/host.ts";
 
 export interface StreamUrls {
   rtsp: string;
@@ -9,8 +10,7 @@ export interface StreamUrls {
 
 /** Contract D14: MediaMTX's own URL forms, on server.public_host or the host the client used. */
 export function streamUrls(config: AgentConfig, clientHost: string, path: string): StreamUrls {
-  const raw = config.server.public_host || clientHost;
-  const host = raw.includes(":") && !raw.startsWith("[") ? `[${raw}]` : raw;
+  const host = urlHost(config.server.public_host || clientHost);
   const { rtsp_port, hls_port, webrtc_port } = config.streams;
   const name = path.split("/").map(encodeURIComponent).join("/");
   return {

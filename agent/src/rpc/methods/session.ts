@@ -1,11 +1,19 @@
+// Sessions: liveness and logging in.
+
 import { z } from "zod";
+import { logIn } from "../../auth/log-in.ts";
 import { PERMISSIONS } from "../../auth/roles.ts";
 import { isoUtc } from "../../util/time.ts";
 import { rpcErrors } from "../errors.ts";
 import { defineMethod } from "../method.ts";
 
-/** Longer than any JWT or API key we issue; refused before any crypto is spent on it. */
-const MAX_CREDENTIAL_LENGTH = 8192;
+export const ping = defineMethod({
+  name: "ping",
+  role: null,
+  description: 'Liveness check, callable before authentication; answers "pong".',
+  params: z.unknown(),
+  handler: () => "pong",
+});
 
 export const authenticate = defineMethod({
   name: "authenticate",
@@ -19,11 +27,11 @@ export const authenticate = defineMethod({
     const { promise, resolve } = Promise.withResolvers<void>();
     connection.pendingAuthentication = promise;
     try {
-      // A malformed credential is a failed login too, and is refused before any crypto.
-      const outcome = await services.loginThrottle.attempt(connection.remoteAddress, async () =>
-        wellFormed(credential)
-          ? services.authenticator.authenticate(credential)
-          : { ok: false as const, reason: "auth_failed" as const },
+      const outcome = await logIn(
+        services.authenticator,
+        services.loginThrottle,
+        connection.remoteAddress,
+        credential,
       );
       if (!outcome.ok) {
         if (outcome.reason === "throttled") {
@@ -59,11 +67,3 @@ export const authenticate = defineMethod({
     }
   },
 });
-
-function wellFormed(credential: unknown): credential is string {
-  return (
-    typeof credential === "string" &&
-    credential.length > 0 &&
-    credential.length <= MAX_CREDENTIAL_LENGTH
-  );
-}

@@ -1,14 +1,13 @@
 import { existsSync } from "node:fs";
+import { domainErrors } from "../domain-error.ts";
 import type { Logger } from "../log/logger.ts";
-import type { HealthComponent } from "../status/health.ts";
-import { coalesced } from "../util/coalesced.ts";
-import type { MediaMtxClient } from "./client.ts";
+import type { HealthComponent } from "../status/component.ts";
+import { type MediaMtxClient, MediaMtxError, MediaMtxUnavailable } from "./client.ts";
 import { ConnectionWatch } from "./connection-watch.ts";
-import type { PathReconciler } from "./path-reconciler.ts";
 
 export type MediaMtxState = "starting" | "up" | "down";
 
-export interface MonitorTiming {
+export interface ProbeTiming {
   /** Between checks of /v3/info while MediaMTX answers. */
   intervalMs: number;
   /** Between checks while it does not: short, so its return is acted on at once. */
@@ -16,15 +15,16 @@ export interface MonitorTiming {
 }
 
 /**
- * Watches MediaMTX's /v3/info: when it comes up, or restarts (its start time changes), every
- * path and recording is applied again. Recovery must not wait for the next periodic check:
+ * Watches MediaMTX's /v3/info and tells listeners when it comes up or restarts (its start
+ * time changes), so the reconcile loop applies every path and recording again. Recovery
+ * must not wait for the next periodic check:
  * an idle connection held open to MediaMTX closes the moment its process dies, which triggers
  * a check at once; while it is down, checks repeat every `retryMs` (a refused loopback
  * connection costs nothing), so paths are back within about that long after MediaMTX answers
  * again, with no fast polling while all is well. While it is down, `available` is false, so
  * callers fail fast instead of waiting for timeouts (a circuit breaker).
  */
-export class MediaMtxMonitor {
+export class MediaMtxProbe {
   state: MediaMtxState = "starting";
   failures = 0;
   lastError: string | undefined;
@@ -35,12 +35,13 @@ export class MediaMtxMonitor {
   private checking: Promise<void> | undefined;
   private again = false;
   private readonly watch: ConnectionWatch;
+  private readonly listeners = new Set<() => Promise<void>>();
+  private firstCheck: Promise<void> | undefined;
 
   constructor(
     private readonly client: MediaMtxClient,
-    private readonly reconciler: PathReconciler,
     apiUrl: string,
-    private readonly timing: MonitorTiming,
+    private readonly timing: ProbeTiming,
     private readonly log: Logger,
     /** MediaMTX's program; "" when it is not this machine's to check. */
     private readonly binary = "",
@@ -52,9 +53,53 @@ export class MediaMtxMonitor {
     return this.state === "up";
   }
 
+  /** Called (and awaited by the check) each time MediaMTX is back or has restarted. */
+  onAvailable(listener: () => Promise<void>): void {
+    this.listeners.add(listener);
+  }
+
   start(): void {
     this.running = true;
     this.checkNow();
+    this.firstCheck = this.checking;
+  }
+
+  /** Resolves once the state is known: after the first check, or at once later on. */
+  async known(): Promise<void> {
+    if (this.state === "starting") await this.firstCheck;
+  }
+
+  /** Throws a dependency failure at once while MediaMTX is not known to be up. */
+  assertAvailable(): void {
+    if (!this.available) throw this.unreachable();
+  }
+
+  /**
+   * Runs a MediaMTX call for the domain or an edge: a dependency failure at once while
+   * MediaMTX is known to be down (the breaker is open until a check sees it back), and a
+   * call that fails for lack of MediaMTX opens the breaker.
+   */
+  async call<T>(call: () => Promise<T>): Promise<T> {
+    if (this.state === "down") throw this.unreachable();
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof MediaMtxUnavailable) {
+        this.markDown(error);
+        throw domainErrors.dependencyFailed("MediaMTX", "MediaMTX is not reachable");
+      }
+      if (error instanceof MediaMtxError) {
+        throw domainErrors.dependencyFailed(
+          "MediaMTX",
+          `MediaMTX refused the request (HTTP ${error.status})`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private unreachable() {
+    return domainErrors.dependencyFailed("MediaMTX", this.lastError ?? "MediaMTX is not reachable");
   }
 
   stop(): void {
@@ -89,16 +134,6 @@ export class MediaMtxMonitor {
     this.timer = setTimeout(() => this.checkNow(), delay);
   }
 
-  /** Apply desired paths now (cameras changed); folded if one is running, skipped while down. */
-  readonly reconcile = coalesced(async () => {
-    if (!this.available) return;
-    try {
-      await this.reconciler.apply();
-    } catch (error) {
-      this.markDown(error);
-    }
-  });
-
   /** The client call failed for lack of MediaMTX: open the breaker until the next check. */
   markDown(error: unknown): void {
     this.lastError = error instanceof Error ? error.message : String(error);
@@ -120,7 +155,7 @@ export class MediaMtxMonitor {
       if (this.running) this.watch.open();
       if (restarted || cameBack) {
         this.log.info({ version: info.version, restarted }, "MediaMTX available: applying paths");
-        await this.reconcile();
+        for (const listener of this.listeners) await listener();
       }
     } catch (error) {
       this.failures++;

@@ -1,0 +1,64 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentConfig } from "../config/schema.ts";
+import { domainErrors } from "../domain-error.ts";
+import type { Notifier } from "../notifications/notifier.ts";
+import { isoUtc } from "../util/time.ts";
+import type { CameraCatalog } from "./camera-catalog.ts";
+import type { MediaServer } from "./media-server.ts";
+import { SnapshotError, takeSnapshot } from "./snapshot.ts";
+import type { StorageGuard } from "./storage-guard.ts";
+import { directoryFor } from "./storage-layout.ts";
+
+export interface TakenSnapshot {
+  device: string;
+  /** Under snapshots/. */
+  filename: string;
+  size: number;
+  takenAt: number;
+}
+
+/** take_snapshot's product logic: checks, a name that never overwrites, the frame, the event. */
+export class SnapshotService {
+  constructor(
+    private readonly cameras: CameraCatalog,
+    private readonly guard: StorageGuard,
+    private readonly media: MediaServer,
+    private readonly notifier: Notifier,
+    private readonly config: AgentConfig,
+  ) {}
+
+  /** `filename`: a plain name ending in .jpg (checked by the caller's schema), else generated. */
+  async take(device: string, filename: string | undefined): Promise<TakenSnapshot> {
+    const camera = this.cameras.connected(device);
+    await this.guard.assertRoom();
+    this.media.assertAvailable();
+    const now = Date.now();
+    const directory = directoryFor(this.config, "snapshots");
+    const stamp = isoUtc(now).slice(0, 19).replace("T", "_").replaceAll(":", "-");
+    let name = filename ?? `${camera.id}_${stamp}.jpg`;
+    // Contract D10: a name already taken gets a -<ms> suffix instead of overwriting.
+    if (existsSync(join(directory, name))) name = `${name.slice(0, -4)}-${now % 1000}.jpg`;
+    let size: number;
+    try {
+      ({ size } = await takeSnapshot({
+        ffmpeg: this.config.streams.ffmpeg,
+        source: await this.media.readUrl(camera.id),
+        target: join(directory, name),
+        timeoutMs: this.config.snapshots.timeout,
+        quality: this.config.snapshots.jpeg_quality,
+      }));
+    } catch (error) {
+      if (error instanceof SnapshotError)
+        throw domainErrors.dependencyFailed("ffmpeg", error.message);
+      throw error;
+    }
+    const mode = this.cameras.view(camera, "").resolution;
+    this.notifier.publish("snapshot.taken", {
+      device: camera.id,
+      filename: name,
+      resolution: mode,
+    });
+    return { device: camera.id, filename: name, size, takenAt: now };
+  }
+}
