@@ -5,6 +5,7 @@ import { ApiKeyStore } from "./auth/api-keys.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { resolveJwtSecret } from "./auth/jwt-secret.ts";
 import { LoginThrottle } from "./auth/login-throttle.ts";
+import { BackupService } from "./backup/backup-service.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
@@ -13,6 +14,7 @@ import { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import { resolveEncoder } from "./cameras/usb/encoder.ts";
 import { UsbPublisher } from "./cameras/usb/usb-publisher.ts";
 import type { AgentConfig } from "./config/schema.ts";
+import { configurationDirectory } from "./config/systemd-directories.ts";
 import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { listen, type PeerRoutes } from "./http/servers.ts";
@@ -78,8 +80,23 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** Where the agent's configuration lives: what its backups take besides the state. */
+export interface ConfigFiles {
+  /** The config file it runs with, if any. */
+  configFile: string | undefined;
+  /** The configuration directory (admin key, mediamtx.yml, TLS, …). */
+  configDir: string;
+}
+
 /** Builds every part from the config, binds the listeners, and returns once ready. */
-export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  log: Logger,
+  files: ConfigFiles = {
+    configFile: undefined,
+    configDir: configurationDirectory(process.env),
+  },
+): Promise<RunningAgent> {
   const startedAt = Date.now();
   await ensureWritableDir(config.state.dir, "state.dir");
   await mkdir(config.storage.root, { recursive: true, mode: 0o750 }).catch((error: unknown) =>
@@ -207,6 +224,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     streams: new StreamControl(cameras, sources, alwaysOn, loop, config.streams.mode),
     streamStatus: new StreamStatus(probe, client),
     library: new MediaLibrary(config, recorder, log),
+    backups: new BackupService({ config, ...files }, buildInfo.version, log),
     startedAt,
     activeTasks: () => activity.tasks,
   };

@@ -1,5 +1,6 @@
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { LoginThrottle } from "./auth/login-throttle.ts";
+import type { BackupService } from "./backup/backup-service.ts";
 import type { BuildInfo } from "./build-info.ts";
 import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
@@ -44,6 +45,8 @@ export interface AgentServices {
   streamStatus: StreamStatus;
   /** Recordings and snapshots on disk. */
   library: MediaLibrary;
+  /** Config backups in the backups directory. */
+  backups: BackupService;
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

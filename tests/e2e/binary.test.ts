@@ -321,11 +321,11 @@ describe("camera-agent init", () => {
     expect(first.code).toBe(0);
     expect(first.stdout.split("\n").filter(Boolean)).toEqual([
       expect.stringMatching(/^(created|kept) +JWT secret \(.+jwt-secret\)$/),
-      expect.stringMatching(/^created admin API key key_[0-9a-f]+ \(.+admin-api-key, mode 0600\)$/),
+      expect.stringMatching(/^created admin API key key_[0-9a-f]+ \(.+admin-api-key, mode 0640\)$/),
       expect.stringMatching(/^created MediaMTX API credentials \(.+mediamtx-credentials\.json\)$/),
       `created MediaMTX config (${mediamtxConfig}, from ${template})`,
     ]);
-    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o640);
     expect(statSync(mediamtxConfig).mode & 0o777).toBe(0o640);
     expect(statSync(join(dir, "state", "mediamtx-credentials.json")).mode & 0o777).toBe(0o600);
     const credentials = JSON.parse(
@@ -368,7 +368,7 @@ describe("camera-agent init", () => {
     );
     expect(underSystemd.exitCode).toBe(0);
     expect(underSystemd.stdout.toString()).toContain(
-      `(${join(unitConfig, "admin-api-key")}, mode 0600)`,
+      `(${join(unitConfig, "admin-api-key")}, mode 0640)`,
     );
     expect(underSystemd.stdout.toString()).toContain(
       `created MediaMTX config (${join(unitConfig, "mediamtx.yml")}, from ${template})`,

@@ -60,7 +60,9 @@ export async function startTestAgent(
   const config = resolveConfig(merged, undefined, env);
   const logs: string[] = [];
   const log = createLogger(config.log.level, { write: (line: string) => void logs.push(line) });
-  const agent = await startAgent(config, log).catch((error: unknown) => {
+  // Its own configuration directory (empty unless a test writes there): backups take it.
+  const files = { configFile: undefined, configDir: join(dir, "etc") };
+  const agent = await startAgent(config, log, files).catch((error: unknown) => {
     mediamtx.stop();
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { hostname as systemHostname, tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -50,8 +50,23 @@ export function backupDirectory(config: AgentConfig): string {
   return join(config.state.dir, "backups");
 }
 
-/** The names `backup create` gives archives in the default directory. */
-export const ARCHIVE_NAME = /^camera-agent-.+-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$/;
+/**
+ * The default directory, 0700 and owned like the state directory. Run as root, it also hands
+ * over what root made there earlier (the daily backup used to run as root).
+ */
+async function ensureBackupDirectory(config: AgentConfig): Promise<void> {
+  const dir = backupDirectory(config);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() !== 0) return;
+  const owner = await stat(config.state.dir);
+  await chown(dir, owner.uid, owner.gid);
+  for (const name of await readdir(dir)) {
+    if (ARCHIVE_NAME.test(name)) await chown(join(dir, name), owner.uid, owner.gid);
+  }
+}
+
+/** The names `backup create` gives archives in the default directory: one path component. */
+export const ARCHIVE_NAME = /^camera-agent-[A-Za-z0-9._-]+-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$/;
 
 /**
  * Keeps the newest `backup.keep` archives of the default directory (by the time in their
@@ -130,13 +145,15 @@ export async function createBackup(
       options.output ??
       join(
         backupDirectory(sources.config),
-        `camera-agent-${host}-${stamp}.tar.gz${options.passphraseFile ? ".gpg" : ""}`,
+        `camera-agent-${fileSafe(host)}-${stamp}.tar.gz${options.passphraseFile ? ".gpg" : ""}`,
       );
-    // The default directory is root's alone: archive names say which box and when.
-    if (options.output === undefined) {
-      await mkdir(backupDirectory(sources.config), { recursive: true, mode: 0o700 });
-    }
-    await writeFileAtomic(path, archive, { mode: 0o600 });
+    // The default directory belongs to the agent's user, like the state directory it is in,
+    // so the agent can list, serve and prune what the timer or root wrote there.
+    if (options.output === undefined) await ensureBackupDirectory(sources.config);
+    await writeFileAtomic(path, archive, {
+      mode: 0o600,
+      inheritOwner: options.output === undefined,
+    });
     const pruned = options.output === undefined ? await pruneBackups(sources.config) : [];
     return { path, manifest, skipped, pruned };
   } finally {
@@ -341,4 +358,9 @@ function checkConfig(file: string, manifest: Manifest, files: Map<string, Uint8A
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** A host name as part of a file name: anything but letters, digits, . _ - becomes _. */
+function fileSafe(host: string): string {
+  return host.replace(/[^A-Za-z0-9._-]/g, "_") || "host";
 }

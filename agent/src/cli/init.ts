@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { chmod, chown, mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ApiKeyStore } from "../auth/api-keys.ts";
 import { resolveJwtSecret } from "../auth/jwt-secret.ts";
@@ -91,8 +91,13 @@ export async function initCommand(options: InitOptions): Promise<void> {
   }
 }
 
+/**
+ * The admin key file: 0640, group of its directory (root:camera under /etc/camera-agent). The
+ * agent's own user may read its own credential (its backups include it); no one else may.
+ */
 async function ensureAdminKey(keyFile: string, apiKeysFile: string): Promise<void> {
   if (await exists(keyFile)) {
+    await shareWithAgentGroup(keyFile);
     report("kept", `admin API key (${keyFile})`);
     return;
   }
@@ -104,13 +109,19 @@ async function ensureAdminKey(keyFile: string, apiKeysFile: string): Promise<voi
     const { key, record } = await store.create({ name: `admin-${Date.now()}`, role: "admin" });
     await handle.writeFile(`${key}\n`);
     await handle.sync();
-    report("created", `admin API key ${record.id} (${keyFile}, mode 0600)`);
+    report("created", `admin API key ${record.id} (${keyFile}, mode 0640)`);
   } catch (error) {
     await handle.close();
     await rm(keyFile, { force: true });
     throw error;
   }
   await handle.close();
+  await shareWithAgentGroup(keyFile);
+}
+
+async function shareWithAgentGroup(keyFile: string): Promise<void> {
+  if (process.getuid?.() === 0) await chown(keyFile, 0, (await stat(dirname(keyFile))).gid);
+  await chmod(keyFile, 0o640);
 }
 
 function report(action: "created" | "kept" | "skipped", what: string): void {

@@ -1,4 +1,5 @@
 import { startAgent } from "../agent.ts";
+import { configurationDirectory } from "../config/systemd-directories.ts";
 import { createLogger } from "../log/logger.ts";
 import { serviceManager } from "../systemd/notify.ts";
 import { configFor } from "./cli-config.ts";
@@ -14,7 +15,10 @@ export async function runCommand(configPath: string | undefined): Promise<void> 
     log.error({ err: reason }, "unhandled promise rejection");
   });
   if (file === undefined) log.warn("no config file: running with built-in defaults");
-  const agent = await startAgent(config, log);
+  const agent = await startAgent(config, log, {
+    configFile: file,
+    configDir: configurationDirectory(process.env),
+  });
   const systemd = serviceManager(process.env, log);
   let summary = agent.summary();
   systemd.ready(summary);

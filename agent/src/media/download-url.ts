@@ -1,14 +1,13 @@
 import type { AgentConfig } from "../config/schema.ts";
 import { urlHost } from "../util/host.ts";
-import type { DownloadSigner } from "./download-token.ts";
-import type { FileKind } from "./storage-layout.ts";
+import type { DownloadKind, DownloadSigner } from "./download-token.ts";
 
 /** An absolute, signed URL on the API port (contract D6), so a plain browser link works. */
 export function downloadUrl(
   config: AgentConfig,
   signer: DownloadSigner,
   client: { host: string; port: number },
-  kind: FileKind,
+  kind: DownloadKind,
   name: string,
 ): string {
   const host = urlHost(config.server.public_host || client.host);

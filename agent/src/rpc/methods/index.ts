@@ -1,5 +1,6 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
+import { createBackupMethod, deleteBackup, listBackups } from "./backups.ts";
 import { getCameraCapabilities, getCameraList, getCameraStatus } from "./cameras.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./events.ts";
 import { recordingFileMethods, snapshotFileMethods } from "./files.ts";
@@ -38,6 +39,9 @@ const listed: readonly RpcMethod[] = [
   takeSnapshotMethod,
   startStreaming,
   stopStreaming,
+  createBackupMethod,
+  listBackups,
+  deleteBackup,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];
