@@ -15,8 +15,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
+import { ukiCmdline } from "../support/uki.ts";
 
 const DISK = join(import.meta.dir, "../../image/out/rpi-arm64/camera-appliance.raw");
+const UKI = join(import.meta.dir, "../../image/out/rpi-arm64/camera-appliance.efi");
 // Whole-system arm64 emulation on x86 is several times slower than x86 TCG.
 const BOOT_TIMEOUT_MS = 600_000;
 const work = mkdtempSync(join(tmpdir(), "image-arm64-"));
@@ -109,9 +111,11 @@ describe("Raspberry Pi (arm64) image", () => {
     expect(config).toMatch(/^arm_64bit=1$/m);
     expect(config).toMatch(/^kernel=vmlinuz$/m);
     expect(config).toMatch(/^initramfs initrd\.img followkernel$/m);
-    expect(readFileSync(bootFile("cmdline.txt"), "utf8")).toMatch(
-      /root=PARTLABEL=root-a rootfstype=erofs ro .*systemd\.firstboot=off/,
-    );
+    const cmdline = readFileSync(bootFile("cmdline.txt"), "utf8").trim();
+    expect(cmdline).toMatch(/root=PARTLABEL=root-a rootfstype=erofs ro .*systemd\.firstboot=off/);
+    // One console for the board, the same for the firmware's boot and a UEFI boot of the UKI.
+    expect(cmdline).toContain("console=ttyS1,115200");
+    expect(ukiCmdline(readFileSync(UKI)).text).toBe(cmdline);
     const autoboot = readFileSync(bootFile("autoboot.txt"), "utf8");
     expect(autoboot).toMatch(/^tryboot_a_b=1$/m);
     expect(autoboot).toMatch(

@@ -3,13 +3,14 @@
 // real udev, the system is clean and confined, and the data partition survives a reboot.
 // Figures (boot → ready, RSS) go to tests/.tmp/artifacts/image-x86-64.json.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAPTURE_FORMATS } from "../../agent/src/cameras/capture-mode.ts";
-import { commandLine } from "../../agent/src/mediamtx/publish-command.ts";
+import { CAPTURE_FORMATS } from "../../agent/src/config/capture-formats.ts";
+import { commandLine } from "../../agent/src/util/command-line.ts";
 import { eventually } from "../support/eventually.ts";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
 import { RpcClient } from "../support/rpc-client.ts";
+import { ukiCmdline } from "../support/uki.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const DISK = join(REPO, "image/out/x86-64/camera-appliance.raw");
@@ -169,6 +170,35 @@ describe("x86-64 image in QEMU", () => {
     ).json()) as { components: Array<{ name: string; state: string; message: string }> };
     const mediamtx = detailed.components.find((component) => component.name === "mediamtx");
     expect(mediamtx?.message).toMatch(/not installed/);
+  });
+
+  test("per-slot boot: slot A's own UKI booted root-a; slot B's UKI beside the image differs only in its root", async () => {
+    expect(await vm.sh("cat /proc/cmdline")).toContain("root=PARTLABEL=root-a ");
+    // systemd-boot says which entry it started (UTF-16 after 4 bytes of attributes; keep the
+    // printable bytes). Read through cat: efivarfs answers an offset read with nothing.
+    const selected = await vm.sh(
+      "cat /sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f | tail -c +5 | tr -cd '[:print:]'",
+    );
+    expect(selected.trim()).toBe("camera-appliance-root-a.efi");
+    // The device's grow-only partition definitions are the build's, in the build's order.
+    expect((await vm.sh("ls /usr/lib/repart.d")).trim().split("\n")).toEqual([
+      "00-esp.conf",
+      "10-root-a.conf",
+      "11-root-b.conf",
+      "20-data.conf",
+    ]);
+    const slotA = readFileSync(join(REPO, "image/out/x86-64/camera-appliance-root-a.efi"));
+    const slotB = readFileSync(join(REPO, "image/out/x86-64/camera-appliance-root-b.efi"));
+    const a = ukiCmdline(slotA);
+    const b = ukiCmdline(slotB);
+    expect(a.text).toContain("root=PARTLABEL=root-a ");
+    expect(b.text).toBe(a.text.replace("root=PARTLABEL=root-a", "root=PARTLABEL=root-b"));
+    expect(slotB.length).toBe(slotA.length);
+    // Only the section's bytes and its size field (the text's length) may differ.
+    const inside = (i: number) =>
+      (i >= a.start && i < a.end) || (i >= a.sizeField && i < a.sizeField + 4);
+    const outside = [...slotA.keys()].filter((i) => slotA[i] !== slotB[i] && !inside(i));
+    expect(outside).toEqual([]);
   });
 
   test("modprobe vivid: clients see real V4L2 cameras connect with the driver's capabilities, rmmod: disconnect", async () => {
@@ -408,6 +438,14 @@ describe("x86-64 image in QEMU", () => {
     const before = await count();
     await vm.sh("systemctl start camera-agent-backup.service", 180_000);
     expect(await count()).toBe(before + 1);
+    // Written as the agent's user, like everything in the directory: the agent serves them all.
+    expect((await vm.sh("stat -c %U:%a /var/lib/camera-agent/backups/* | sort -u")).trim()).toBe(
+      "camera:600",
+    );
+    const client = await connect();
+    const listed = (await client.result("list_backups")) as { total: number };
+    expect(listed.total).toBe(before + 1);
+    await client.close();
   }, 600_000);
 
   test("install.sh on the live system (read-only root overlaid): updates, restarts the agent, waits for ready; a rerun changes nothing", async () => {
@@ -439,11 +477,17 @@ describe("x86-64 image in QEMU", () => {
     const first = await vm.sh(`chmod +x ${checkout}/provisioning/*.sh && ${installer}`, 180_000);
     expect(first).toContain("updated: /usr/lib/systemd/system/camera-agent.service");
     expect(first).toContain("camera-agent is ready");
+    // An update: the installed agent backed the config up first, into the agent's directory.
+    const backedUp = /backed up before the update: (\S+)/.exec(first)?.[1] ?? "";
+    expect(backedUp).toMatch(/^\/var\/lib\/camera-agent\/backups\/camera-agent-.+\.tar\.gz$/);
+    expect(await vm.sh(`camera-agent backup verify ${backedUp}`)).toContain(": OK");
+    expect((await vm.sh(`stat -c %U ${backedUp}`)).trim()).toBe("camera");
     const pidAfter = (await vm.sh("systemctl show -p MainPID --value camera-agent")).trim();
     expect(pidAfter).not.toBe(pidBefore);
     expect(pidAfter).not.toBe("0");
     const second = await vm.sh(installer, 180_000);
     expect(second).toContain("nothing to change");
+    expect(second).not.toContain("backed up before the update");
     expect((await vm.sh("systemctl show -p MainPID --value camera-agent")).trim()).toBe(pidAfter);
   }, 600_000);
 });
