@@ -21,11 +21,15 @@ Usage: install.sh [options]
   --uninstall            remove what was installed; keep config, data and users
   --purge                --uninstall, then remove config, data and users too
   --no-start             install and enable, but do not start or restart services
+  --no-backup            update without first backing up the installed agent's config
   -h, --help             this text
 
 By default MediaMTX is the release pinned in provisioning/mediamtx-release.conf, downloaded
 from MediaMTX's official releases and refused unless its sha256 is the pinned one; when that
 release is already installed, nothing is downloaded.
+
+Updating an installed agent (on this machine) first makes a config backup with the installed
+binary (camera-agent backup create): the update stops if that fails.
 USAGE
 }
 
@@ -46,6 +50,7 @@ arch=""
 mode=install
 dry_run=false
 start=true
+backup=true
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -62,6 +67,7 @@ while [ $# -gt 0 ]; do
     --uninstall) mode=uninstall; shift ;;
     --purge) mode=purge; shift ;;
     --no-start) start=false; shift ;;
+    --no-backup) backup=false; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -236,6 +242,33 @@ wait_ready() {
   die "camera-agent did not become ready within 60 s: see journalctl -u camera-agent"
 }
 
+# Whether this run would replace the installed agent or its units (so it is an update).
+update_pending() {
+  local pair src dest
+  for pair in "$agent:$BIN/camera-agent" \
+    "$repo/systemd/camera-agent.service:$UNITS/camera-agent.service" \
+    "$repo/systemd/mediamtx.service:$UNITS/mediamtx.service" \
+    "$repo/systemd/camera-agent-backup.service:$UNITS/camera-agent-backup.service" \
+    "$repo/systemd/camera-agent-backup.timer:$UNITS/camera-agent-backup.timer"; do
+    src=${pair%%:*} dest=$root${pair#*:}
+    cmp -s "$src" "$dest" || return 0
+  done
+  return 1
+}
+
+# Before an update replaces anything: a backup made by the installed agent, which can
+# restore it if the new version has to be rolled back. Archives belong to the agent's user
+# (older agents wrote them as root), so the agent can list and serve them.
+pre_update_backup() {
+  local installed=$BIN/camera-agent config=/etc/camera-agent/config.yaml archive
+  live && $backup && [ -x "$installed" ] && [ -f "$config" ] && update_pending || return 0
+  if $dry_run; then say "would back up the installed agent's config first"; return 0; fi
+  archive=$("$installed" backup create --config "$config") ||
+    die "the backup before the update failed (nothing was changed); --no-backup skips it"
+  chown -R --reference=/var/lib/camera-agent /var/lib/camera-agent/backups
+  say "backed up before the update: $archive"
+}
+
 do_install() {
   [ -n "$agent" ] || agent="$repo/dist/camera-agent-linux-$agent_arch"
   [ -f "$agent" ] || die "no agent binary at $agent: build it (npm run build) or pass --agent FILE"
@@ -245,6 +278,7 @@ do_install() {
   work=$(mktemp -d)
   trap 'rm -rf "$work"' RETURN
   resolve_mediamtx "$work"
+  pre_update_backup
   install_packages
 
   # Users first: later files are owned by them.
