@@ -209,8 +209,12 @@ describe("rpc.discover", () => {
         "take_snapshot",
         "start_streaming",
         "stop_streaming",
+        "create_backup",
+        "list_backups",
+        "delete_backup",
       ].sort(),
     );
+    expect(byName.get("create_backup")?.["x-required-role"]).toBe("admin");
     expect(byName.get("authenticate")?.params.map((param) => param.name)).toEqual([
       "auth_token",
       "api_key",
