@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ARCHIVE_NAME, verifyBackup } from "../../agent/src/backup/backup-archive.ts";
+import { verifyBackup } from "../../agent/src/backup/backup-archive.ts";
+import { ARCHIVE_NAME } from "../../agent/src/backup/backup-location.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
 

@@ -13,6 +13,7 @@ import { SCHEMA_VERSION } from "../state/database.ts";
 import { localAccounts } from "../util/accounts.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { isoUtc } from "../util/time.ts";
+import { ARCHIVE_NAME, backupDirectory } from "./backup-location.ts";
 import { decrypt, encrypt, looksEncrypted } from "./encryption.ts";
 import {
   BACKUP_FORMAT,
@@ -45,11 +46,6 @@ export interface CreateOptions {
   now?: Date;
 }
 
-/** The default place for backups: the state directory (the data partition on the appliance). */
-export function backupDirectory(config: AgentConfig): string {
-  return join(config.state.dir, "backups");
-}
-
 /**
  * The default directory, 0700 and owned like the state directory. Run as root, it also hands
  * over what root made there earlier (the daily backup used to run as root).
@@ -64,9 +60,6 @@ async function ensureBackupDirectory(config: AgentConfig): Promise<void> {
     if (ARCHIVE_NAME.test(name)) await chown(join(dir, name), owner.uid, owner.gid);
   }
 }
-
-/** The names `backup create` gives archives in the default directory: one path component. */
-export const ARCHIVE_NAME = /^camera-agent-[A-Za-z0-9._-]+-\d{8}T\d{6}Z\.tar\.gz(\.gpg)?$/;
 
 /**
  * Keeps the newest `backup.keep` archives of the default directory (by the time in their

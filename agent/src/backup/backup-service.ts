@@ -3,12 +3,8 @@ import { join } from "node:path";
 import type { AgentConfig } from "../config/schema.ts";
 import { domainErrors } from "../domain-error.ts";
 import type { Logger } from "../log/logger.ts";
-import {
-  ARCHIVE_NAME,
-  type BackupSources,
-  backupDirectory,
-  createBackup,
-} from "./backup-archive.ts";
+import type { BackupSources } from "./backup-archive.ts";
+import { ARCHIVE_NAME, backupDirectory } from "./backup-location.ts";
 
 export interface BackupFile {
   name: string;
@@ -47,6 +43,8 @@ export class BackupService {
   }
 
   private async createOnce(): Promise<BackupFile> {
+    // Loaded on the first backup: the agent starts without the archive code (issue 18).
+    const { createBackup } = await import("./backup-archive.ts");
     const { path, manifest, pruned } = await createBackup(this.sources, {
       agentVersion: this.agentVersion,
     }).catch((error: unknown) => {

@@ -1,11 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  ARCHIVE_NAME,
-  backupDirectory,
-  createBackup,
-  verifyBackup,
-} from "../backup/backup-archive.ts";
+import { createBackup, verifyBackup } from "../backup/backup-archive.ts";
+import { ARCHIVE_NAME, backupDirectory } from "../backup/backup-location.ts";
 import {
   applyRestore,
   finishRestore,
