@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = resolve(import.meta.dir, "../agent/src");
 const METHODS = "rpc/methods/";
-export const MAX_LINES_PER_METHOD = 45;
+const MAX_LINES_PER_METHOD = 45;
 
 /**
  * Layers, lowest first. A module may import its own layer or a lower one. The first pattern

@@ -23,10 +23,15 @@ export function cameraView(
     device: camera.id,
     status: camera.status,
     name: camera.name,
-    resolution: mode ? `${mode.width}x${mode.height}` : "0x0",
+    resolution: resolutionOf(mode),
     fps: mode ? Math.round(mode.fps) : 0,
     streams: streams ? { rtsp: streams.rtsp, hls: streams.hls } : {},
   };
+}
+
+/** "WxH" of a mode, "0x0" for none: how results and events name a resolution. */
+export function resolutionOf(mode: VideoMode | undefined): string {
+  return mode ? `${mode.width}x${mode.height}` : "0x0";
 }
 
 /** For a camera in no format the agent captures: its largest frame at its highest rate. */

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { resolutionOf } from "../cameras/camera-view.ts";
 import type { AgentConfig } from "../config/schema.ts";
 import { domainErrors } from "../domain-error.ts";
 import type { Notifier } from "../notifications/notifier.ts";
@@ -53,11 +54,11 @@ export class SnapshotService {
         throw domainErrors.dependencyFailed("ffmpeg", error.message);
       throw error;
     }
-    const mode = this.cameras.view(camera, "").resolution;
     this.notifier.publish("snapshot.taken", {
       device: camera.id,
       filename: name,
-      resolution: mode,
+      // The mode it is captured in (a camera with a frame to give is a published one).
+      resolution: resolutionOf(this.cameras.captureMode(camera)),
     });
     return { device: camera.id, filename: name, size, takenAt: now };
   }
