@@ -1,18 +1,18 @@
 // bench/hotplug: udev event → camera_status_update latency at 1 and 100 clients (p50/p99), and
 // storm throughput (events/s until the camera list exactly matches sysfs).
 // Run: bun bench/hotplug/run.ts   (builds the x64 binary; loopback only, bounded).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signJwt } from "../../agent/src/auth/jwt.ts";
 import { FakeV4l } from "../../tests/support/fake-v4l.ts";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
+import { BENCH_SECRET, fakeCameraConfig } from "../fake-camera-agent.ts";
 import { machineDescription } from "../machine.ts";
 
 const root = join(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "bench-hotplug-"));
-const SECRET = "bench-secret-bench-secret-bench-secret-00";
 const ROUNDS = 100;
 const STORM_EVENTS = 1000;
 const PROBE = { fixture: "uvc-mjpeg-yuyv.txt" };
@@ -119,35 +119,7 @@ try {
   if (build.exitCode !== 0) throw new Error(build.stderr.toString());
   const v4l = new FakeV4l(join(work, "v4l"));
   const port = freePort();
-  const config = join(work, "config.yaml");
-  writeFileSync(
-    config,
-    [
-      "server:",
-      "  host: 127.0.0.1",
-      `  port: ${port}`,
-      "health:",
-      "  port: 0",
-      "security:",
-      `  jwt_secret: ${SECRET}`,
-      "limits:",
-      "  requests_per_minute: 100000000",
-      "state:",
-      `  dir: ${work}/state`,
-      "storage:",
-      `  root: ${work}/media`,
-      "discovery:",
-      "  usb:",
-      "    mode: event",
-      `    sysfs_root: ${v4l.sysfs}`,
-      `    dev_root: ${v4l.dev}`,
-      `    udevadm: ${v4l.udevadm}`,
-      `    v4l2ctl: ${v4l.v4l2ctl}`,
-      "log:",
-      "  level: warn",
-      "",
-    ].join("\n"),
-  );
+  const config = fakeCameraConfig(work, port, v4l);
   const agent = Bun.spawn([join(root, "dist/camera-agent-linux-x64"), "run", "--config", config], {
     stdout: "ignore",
     stderr: "inherit",
@@ -165,7 +137,7 @@ try {
     }
     await Bun.sleep(500); // let the udev monitor start following the log
     const iat = Math.floor(Date.now() / 1000);
-    const token = signJwt({ user_id: "bench", role: "viewer", iat, exp: iat + 3600 }, SECRET);
+    const token = signJwt({ user_id: "bench", role: "viewer", iat, exp: iat + 3600 }, BENCH_SECRET);
     const url = `ws://127.0.0.1:${port}/ws`;
     const rows: Array<[string, string]> = [];
     for (const clients of [1, 100]) {

@@ -3,18 +3,18 @@
 // cameras unplugged at once, then plugged again, every camera_status_update timed at every
 // client from the moment the udev events were written (p50/p99 over all deliveries).
 // Run: bun bench/scale/run.ts   (builds the x64 binary; loopback only, bounded).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signJwt } from "../../agent/src/auth/jwt.ts";
 import { FakeV4l } from "../../tests/support/fake-v4l.ts";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
+import { BENCH_SECRET, fakeCameraConfig } from "../fake-camera-agent.ts";
 import { machineDescription } from "../machine.ts";
 
 const root = join(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "bench-scale-"));
-const SECRET = "bench-secret-bench-secret-bench-secret-00";
 const CAMERAS = 16;
 const CLIENTS = 100;
 const ROUNDS = 5;
@@ -93,35 +93,7 @@ try {
   const v4l = new FakeV4l(join(work, "v4l"));
   for (let index = 0; index < CAMERAS; index++) plug(v4l, index);
   const port = freePort();
-  const config = join(work, "config.yaml");
-  writeFileSync(
-    config,
-    [
-      "server:",
-      "  host: 127.0.0.1",
-      `  port: ${port}`,
-      "health:",
-      "  port: 0",
-      "security:",
-      `  jwt_secret: ${SECRET}`,
-      "limits:",
-      "  requests_per_minute: 100000000",
-      "state:",
-      `  dir: ${work}/state`,
-      "storage:",
-      `  root: ${work}/media`,
-      "discovery:",
-      "  usb:",
-      "    mode: event",
-      `    sysfs_root: ${v4l.sysfs}`,
-      `    dev_root: ${v4l.dev}`,
-      `    udevadm: ${v4l.udevadm}`,
-      `    v4l2ctl: ${v4l.v4l2ctl}`,
-      "log:",
-      "  level: warn",
-      "",
-    ].join("\n"),
-  );
+  const config = fakeCameraConfig(work, port, v4l);
   const agent = Bun.spawn([join(root, "dist/camera-agent-linux-x64"), "run", "--config", config], {
     stdout: "ignore",
     stderr: "inherit",
@@ -130,7 +102,7 @@ try {
   const floor = Bun.spawn([hello], { env: { PORT: String(helloPort) }, stdout: "ignore" });
   try {
     const iat = Math.floor(Date.now() / 1000);
-    const token = signJwt({ user_id: "bench", role: "viewer", iat, exp: iat + 3600 }, SECRET);
+    const token = signJwt({ user_id: "bench", role: "viewer", iat, exp: iat + 3600 }, BENCH_SECRET);
     const url = `ws://127.0.0.1:${port}/ws`;
     let probe: RpcClient | undefined;
     for (let tries = 0; tries < 400 && !probe; tries++) {
