@@ -45,6 +45,11 @@ tools=(
   /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
   # the arm64 build runs arm64 programs (dpkg's maintainer scripts) through qemu-user
   qemu-aarch64-static:qemu-user-static
+  # update bundles (image/bundle)
+  rauc:rauc
+  mksquashfs:squashfs-tools
+  dump.erofs:erofs-utils
+  openssl:openssl
   # the boot tests
   qemu-img:qemu-utils
   qemu-system-x86_64:qemu-system-x86
