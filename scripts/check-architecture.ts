@@ -24,8 +24,9 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: RegExp }> = [
   { name: "sources", paths: /^cameras\/[^/]+\/.+\.ts$/ },
   { name: "domain", paths: /^media\// },
   { name: "reconcile loop", paths: /^mediamtx\// },
-  // Backup and restore handle every part's files (config, keys, database, MediaMTX credentials).
-  { name: "operations", paths: /^backup\// },
+  // Backup and restore handle every part's files (config, keys, database, MediaMTX credentials);
+  // system updates (RAUC) sit beside them.
+  { name: "operations", paths: /^(backup|update)\// },
   { name: "edges", paths: /^(rpc|http|ui)\/|^services\.ts$/ },
   { name: "composition", paths: /^agent\.ts$/ },
   { name: "entry", paths: /^(cli\/|main\.ts$)/ },

@@ -20,6 +20,9 @@ declare -A package_of=(
   [gpg]=gpg
   [gpg-agent]=gpg-agent
   [gpgconf]=gpgconf
+  # Update bundles: the whole-bundle check is tested against bundles RAUC makes.
+  [rauc]=rauc
+  [mksquashfs]=squashfs-tools
 )
 
 # GStreamer's RTSP server (the tests' real RTSP source) for the system python3.

@@ -53,6 +53,7 @@ import { HealthReporter } from "./status/health.ts";
 import { RpcStats } from "./status/rpc-stats.ts";
 import { storageComponent } from "./status/storage.ts";
 import { CpuSampler } from "./status/system.ts";
+import { UpdateService } from "./update/update-service.ts";
 import { hostPort } from "./util/host.ts";
 
 /** How long a download_url handed out in a result stays valid (contract D6). */
@@ -201,6 +202,7 @@ export async function startAgent(
     connections: () => activity.connections,
     tasks: () => activity.tasks,
   });
+  const backups = new BackupService({ config, ...files }, buildInfo.version, log);
   const services: AgentServices = {
     config,
     log,
@@ -224,7 +226,15 @@ export async function startAgent(
     streams: new StreamControl(cameras, sources, alwaysOn, loop, config.streams.mode),
     streamStatus: new StreamStatus(probe, client),
     library: new MediaLibrary(config, recorder, log),
-    backups: new BackupService({ config, ...files }, buildInfo.version, log),
+    backups,
+    updates: new UpdateService({
+      config,
+      recordings,
+      backups,
+      notifier,
+      log,
+      runtimeDirectory: process.env.RUNTIME_DIRECTORY?.split(":")[0],
+    }),
     startedAt,
     activeTasks: () => activity.tasks,
   };

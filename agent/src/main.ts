@@ -23,6 +23,7 @@ const OPTIONS = {
   "passphrase-file": { type: "string" },
   "dry-run": { type: "boolean" },
   "ready-timeout": { type: "string" },
+  reboot: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -69,6 +70,9 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case "backup":
         await (await import("./cli/backup.ts")).backupCommand(rest, values);
+        return 0;
+      case "update":
+        await (await import("./cli/update.ts")).updateCommand(rest, values);
         return 0;
       case "token":
         expectArgs(rest, 0);

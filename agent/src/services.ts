@@ -16,6 +16,7 @@ import type { StreamStatus } from "./mediamtx/stream-status.ts";
 import type { Notifier } from "./notifications/notifier.ts";
 import type { HealthReporter } from "./status/health.ts";
 import type { CpuSampler } from "./status/system.ts";
+import type { UpdateService } from "./update/update-service.ts";
 
 /**
  * What the edges (RPC methods, HTTP routes, later the UI) may use: domain services and
@@ -47,6 +48,8 @@ export interface AgentServices {
   library: MediaLibrary;
   /** Config backups in the backups directory. */
   backups: BackupService;
+  /** A/B system updates (RAUC). */
+  updates: UpdateService;
   /** Epoch ms when the agent started. */
   startedAt: number;
   /** Open WebSocket sessions and in-flight calls: the contract's "goroutines". */

@@ -212,6 +212,8 @@ describe("rpc.discover", () => {
         "create_backup",
         "list_backups",
         "delete_backup",
+        "get_update_status",
+        "install_update",
       ].sort(),
     );
     expect(byName.get("create_backup")?.["x-required-role"]).toBe("admin");

@@ -32,6 +32,11 @@ Commands:
                                   Verify, stop the agent, put the files in place (crash-safe),
                                   start it and wait for ready (default 90s); not ready: the
                                   previous files go back. --dry-run lists the changes only.
+  update status [--json]          The A/B update state (image only): booted slot, the next boot's
+                                  slot, each slot's state and version, the last update's result.
+  update install BUNDLE [--reboot] As root: back up the config, check the signed bundle
+                                  completely, install it into the other slot (the next boot tries
+                                  it once, the health gate commits or rolls back); --reboot now.
   help, --help, -h                Show this text.
 
 Options:

@@ -12,6 +12,7 @@ import { getMetrics, getServerInfo, getStatus, getSystemStatus } from "./status.
 import { cleanupOldFiles, getStorageInfo, setRetentionPolicy } from "./storage.ts";
 import { startStreaming, stopStreaming } from "./stream-control.ts";
 import { getStreamStatus, getStreams, getStreamUrl } from "./stream-status.ts";
+import { getUpdateStatus, installUpdate } from "./updates.ts";
 
 const listed: readonly RpcMethod[] = [
   ping,
@@ -42,6 +43,8 @@ const listed: readonly RpcMethod[] = [
   createBackupMethod,
   listBackups,
   deleteBackup,
+  getUpdateStatus,
+  installUpdate,
 ];
 
 export const methods: readonly RpcMethod[] = [...listed, discoverMethod(listed, buildInfo.version)];
