@@ -73,6 +73,8 @@ function bunTests(paths: string[]) {
 
 const ARTIFACTS = join(root, "tests", ".tmp", "artifacts");
 const IMAGE_KEY = join(root, "tests", ".tmp", "image-ssh", "id_ed25519");
+/** The throwaway update CA the test images trust, and its signing key (update-pki.sh). */
+const UPDATE_PKI = join(root, "tests", ".tmp", "update-pki");
 
 /** An image build, its (long) log kept as an artifact and its tail shown when it fails. */
 function imageBuild(target: string) {
@@ -84,6 +86,10 @@ function imageBuild(target: string) {
         return { passed: 0, failed: 1 };
       }
     }
+    if (!existsSync(join(UPDATE_PKI, "ca.cert.pem"))) {
+      if (run(["bash", "tests/support/update-pki.sh", UPDATE_PKI]) !== 0)
+        return { passed: 0, failed: 1 };
+    }
     const log = join(ARTIFACTS, `image-build-${target}.log`);
     // No MediaMTX release can be fetched here: the image is built, and booted, without it.
     const command = [
@@ -91,6 +97,8 @@ function imageBuild(target: string) {
       target,
       "--authorized-keys",
       `${IMAGE_KEY}.pub`,
+      "--update-keyring",
+      join(UPDATE_PKI, "ca.cert.pem"),
       "--without-mediamtx",
     ];
     const result = Bun.spawnSync(["bash", "-c", '"$@" > "$0" 2>&1', log, ...command], {
@@ -115,6 +123,8 @@ const outcomes = [
     "lint shell (shellcheck)",
     check([
       "shellcheck",
+      // Follow sourced files (the update scripts share state.sh).
+      "--external-sources",
       "provisioning/install.sh",
       "scripts/system-deps.sh",
       ".ci/run",
@@ -124,6 +134,13 @@ const outcomes = [
       "image/mkosi.postoutput",
       "image/mkosi.finalize",
       "bench/image/reproducibility.sh",
+      "image/bundle",
+      "image/ota/bundle-hook",
+      "image/mkosi.extra/usr/lib/camera-appliance/update/state.sh",
+      "image/mkosi.extra/usr/lib/camera-appliance/update/boot-efi",
+      "image/mkosi.extra/usr/lib/camera-appliance/update/boot-tryboot",
+      "image/mkosi.extra/usr/lib/camera-appliance/update/health-gate",
+      "tests/support/update-pki.sh",
     ]),
   ),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
@@ -151,6 +168,27 @@ const outcomes = [
   stage("image: host packages (image/host-deps.sh)", check(["bash", "image/host-deps.sh"])),
   stage("image: build x86-64 (mkosi)", imageBuild("x86-64")),
   stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
+  stage(
+    "image: update bundle x86-64 (image/bundle, RAUC)",
+    check([
+      "image/bundle",
+      "x86-64",
+      "--cert",
+      join(UPDATE_PKI, "signing.cert.pem"),
+      "--key",
+      join(UPDATE_PKI, "signing.key.pem"),
+      "--keyring",
+      join(UPDATE_PKI, "ca.cert.pem"),
+      "--version",
+      "2.0.0-test",
+      "--output",
+      join(root, "tests", ".tmp", "bundles", "good.raucb"),
+    ]),
+  ),
+  stage(
+    "image: A/B updates x86-64 (RAUC, QEMU, rollback)",
+    bunTests(["tests/e2e/update-x86-64.test.ts"]),
+  ),
   stage("image: build rpi-arm64 (mkosi, qemu-user)", imageBuild("rpi-arm64")),
   stage(
     "image: boot arm64 (QEMU virt, direct kernel)",

@@ -23,6 +23,12 @@ export interface VmOptions {
   /** Direct kernel boot (arm64 virt), instead of UEFI firmware from the disk. */
   kernel?: { image: string; initrd: string; append: string };
   memoryMiB?: number;
+  /**
+   * One host thread for all vCPUs (TCG). Multi-threaded TCG sometimes loses the guest's timer
+   * interrupts early in a boot (RCU stalls, then no progress at all): rare per boot, but a
+   * test that reboots a dozen times would hit it.
+   */
+  singleThreadTcg?: boolean;
 }
 
 export interface CommandResult {
@@ -60,7 +66,7 @@ function qemuCommand(
       "-machine",
       "q35",
       "-accel",
-      accel,
+      accel === "tcg" && options.singleThreadTcg ? "tcg,thread=single" : accel,
       // The default qemu64 model lacks SSE4.2, which even Bun's baseline build needs.
       "-cpu",
       accel === "kvm" ? "host" : "max",
@@ -68,6 +74,12 @@ function qemuCommand(
       "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
       "-drive",
       `if=pflash,format=raw,file=${vars}`,
+      // A hardware watchdog like a PC chipset's: systemd arms it (RuntimeWatchdogSec) and a
+      // hung guest is reset, as a real board would be.
+      "-device",
+      "i6300esb",
+      "-action",
+      "watchdog=reset",
       ...common,
     ];
   }
@@ -91,19 +103,76 @@ function qemuCommand(
 }
 
 export class QemuVm {
-  readonly startedAt = performance.now();
+  startedAt = performance.now();
   private exited = false;
+  private process: Subprocess;
+  private launches = 0;
+  consoleLog = "";
 
   private constructor(
     private readonly options: VmOptions,
     private readonly work: string,
-    private readonly process: Subprocess,
+    private readonly overlay: string,
+    private readonly vars: string,
     readonly ports: { ssh: number; api: number; health: number },
-    readonly consoleLog: string,
   ) {
-    void process.exited.then(() => {
-      this.exited = true;
+    this.process = this.launch();
+  }
+
+  /** Powers the machine on: QEMU on the same disk overlay and EFI variables as before. */
+  private launch(): Subprocess {
+    this.launches += 1;
+    const suffix = this.launches === 1 ? "" : `-${this.launches}`;
+    this.consoleLog = join(ARTIFACTS, `${this.options.name}${suffix}-console.log`);
+    const forwards = [
+      `hostfwd=tcp:127.0.0.1:${this.ports.ssh}-:22`,
+      `hostfwd=tcp:127.0.0.1:${this.ports.api}-:8002`,
+      `hostfwd=tcp:127.0.0.1:${this.ports.health}-:8003`,
+    ].join(",");
+    const command = [
+      ...qemuCommand(this.options, this.overlay, this.vars, forwards),
+      "-serial",
+      `file:${this.consoleLog}`,
+    ];
+    const child = Bun.spawn(command, {
+      stdout: "ignore",
+      stderr: Bun.file(join(ARTIFACTS, `${this.options.name}${suffix}-qemu.log`)),
     });
+    this.exited = false;
+    this.startedAt = performance.now();
+    void child.exited.then(() => {
+      if (this.process === child) this.exited = true;
+    });
+    return child;
+  }
+
+  /** Pulls the plug: QEMU is killed mid-whatever, the disk keeps what reached it. */
+  async powerCut(): Promise<void> {
+    this.process.kill("SIGKILL");
+    await this.process.exited;
+  }
+
+  /** Powers on again after a power cut. */
+  powerOn(): void {
+    this.process = this.launch();
+  }
+
+  /** This boot's id: a new one after every reboot. */
+  async bootId(): Promise<string> {
+    return (await this.sh("cat /proc/sys/kernel/random/boot_id")).trim();
+  }
+
+  /** Waits for SSH on a boot other than `previous`. */
+  async waitForNewBoot(previous: string, timeoutMs: number): Promise<string> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (this.exited) throw new Error(`QEMU exited; console: ${this.consoleLog}`);
+      const result = await this.ssh("cat /proc/sys/kernel/random/boot_id", 10_000);
+      const id = result.stdout.trim();
+      if (result.code === 0 && id !== previous) return id;
+      await Bun.sleep(2000);
+    }
+    throw new Error(`no new boot within ${timeoutMs / 1000} s; console: ${this.consoleLog}`);
   }
 
   static async start(options: VmOptions): Promise<QemuVm> {
@@ -130,22 +199,7 @@ export class QemuVm {
     const vars = join(work, "efi-vars.fd");
     if (options.arch === "x86-64") copyFileSync("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
     const ports = { ssh: freePort(), api: freePort(), health: freePort() };
-    const forwards = [
-      `hostfwd=tcp:127.0.0.1:${ports.ssh}-:22`,
-      `hostfwd=tcp:127.0.0.1:${ports.api}-:8002`,
-      `hostfwd=tcp:127.0.0.1:${ports.health}-:8003`,
-    ].join(",");
-    const consoleLog = join(ARTIFACTS, `${options.name}-console.log`);
-    const command = [
-      ...qemuCommand(options, overlay, vars, forwards),
-      "-serial",
-      `file:${consoleLog}`,
-    ];
-    const child = Bun.spawn(command, {
-      stdout: "ignore",
-      stderr: Bun.file(join(ARTIFACTS, `${options.name}-qemu.log`)),
-    });
-    return new QemuVm(options, work, child, ports, consoleLog);
+    return new QemuVm(options, work, overlay, vars, ports);
   }
 
   /** Seconds since power-on. */
