@@ -77,42 +77,75 @@ const IMAGE_KEY = join(root, "tests", ".tmp", "image-ssh", "id_ed25519");
 const UPDATE_PKI = join(root, "tests", ".tmp", "update-pki");
 
 /** An image build, its (long) log kept as an artifact and its tail shown when it fails. */
+/** The command line and log of an image build, after making the keys the test images take. */
+function prepareImageBuild(target: string): { command: string[]; log: string } | undefined {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  if (!existsSync(IMAGE_KEY)) {
+    mkdirSync(join(IMAGE_KEY, ".."), { recursive: true });
+    if (run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", IMAGE_KEY]) !== 0) return;
+  }
+  if (!existsSync(join(UPDATE_PKI, "ca.cert.pem"))) {
+    if (run(["bash", "tests/support/update-pki.sh", UPDATE_PKI]) !== 0) return;
+  }
+  const log = join(ARTIFACTS, `image-build-${target}.log`);
+  // No MediaMTX release can be fetched here: the image is built, and booted, without it.
+  const build = [
+    "image/build",
+    target,
+    "--authorized-keys",
+    `${IMAGE_KEY}.pub`,
+    "--update-keyring",
+    join(UPDATE_PKI, "ca.cert.pem"),
+    "--without-mediamtx",
+  ];
+  return { command: ["bash", "-c", '"$@" > "$0" 2>&1', log, ...build], log };
+}
+
+/** An image build's verdict from its exit status; its (long) log's tail shown when it failed. */
+function imageBuildOutcome(log: string, exitCode: number | null) {
+  const tail = readFileSync(log, "utf8").trimEnd().split("\n");
+  if (exitCode === 0) {
+    console.log(tail.at(-1));
+    return { passed: 1, failed: 0 };
+  }
+  console.log(`${tail.slice(-40).join("\n")}\nimage build failed; full log: ${log}`);
+  return { passed: 0, failed: 1 };
+}
+
 function imageBuild(target: string) {
   return () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    if (!existsSync(IMAGE_KEY)) {
-      mkdirSync(join(IMAGE_KEY, ".."), { recursive: true });
-      if (run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", IMAGE_KEY]) !== 0) {
-        return { passed: 0, failed: 1 };
-      }
-    }
-    if (!existsSync(join(UPDATE_PKI, "ca.cert.pem"))) {
-      if (run(["bash", "tests/support/update-pki.sh", UPDATE_PKI]) !== 0)
-        return { passed: 0, failed: 1 };
-    }
-    const log = join(ARTIFACTS, `image-build-${target}.log`);
-    // No MediaMTX release can be fetched here: the image is built, and booted, without it.
-    const command = [
-      "image/build",
-      target,
-      "--authorized-keys",
-      `${IMAGE_KEY}.pub`,
-      "--update-keyring",
-      join(UPDATE_PKI, "ca.cert.pem"),
-      "--without-mediamtx",
-    ];
-    const result = Bun.spawnSync(["bash", "-c", '"$@" > "$0" 2>&1', log, ...command], {
+    const build = prepareImageBuild(target);
+    if (!build) return { passed: 0, failed: 1 };
+    const result = Bun.spawnSync(build.command, {
       cwd: root,
       stdout: "inherit",
       stderr: "inherit",
     });
-    const tail = readFileSync(log, "utf8").trimEnd().split("\n");
-    if (result.exitCode === 0) {
-      console.log(tail.at(-1));
-      return { passed: 1, failed: 0 };
-    }
-    console.log(`${tail.slice(-40).join("\n")}\nimage build failed; full log: ${log}`);
-    return { passed: 0, failed: 1 };
+    return imageBuildOutcome(build.log, result.exitCode);
+  };
+}
+
+/**
+ * An image build started now, in the background (its output goes to its log only), and
+ * reported as its own stage when awaited: the arm64 build runs alongside the x86-64 update
+ * stages, which mostly wait on a one-thread QEMU guest, to keep the whole run well under an hour.
+ */
+function backgroundImageBuild(name: string, target: string): () => Promise<Outcome> {
+  const started = performance.now();
+  const build = prepareImageBuild(target);
+  const exited = build
+    ? Bun.spawn(build.command, { cwd: root, stdout: "inherit", stderr: "inherit" }).exited
+    : Promise.resolve(1);
+  console.log(`\n--- ${name}: started in the background (log: ${build?.log ?? "none"})`);
+  return async () => {
+    const exitCode = await exited;
+    console.log(`\n==> stage: ${name} (ran alongside the stages above)`);
+    const result = build ? imageBuildOutcome(build.log, exitCode) : { passed: 0, failed: 1 };
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `<== stage: ${name}: ${result.failed === 0 ? "ok" : "FAILED"} (${seconds.toFixed(1)} s)`,
+    );
+    return { stage: name, ...result, seconds };
   };
 }
 
@@ -168,6 +201,9 @@ const outcomes = [
   stage("image: host packages (image/host-deps.sh)", check(["bash", "image/host-deps.sh"])),
   stage("image: build x86-64 (mkosi)", imageBuild("x86-64")),
   stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
+];
+const arm64Build = backgroundImageBuild("image: build rpi-arm64 (mkosi, qemu-user)", "rpi-arm64");
+outcomes.push(
   stage(
     "image: update bundle x86-64 (image/bundle, RAUC)",
     check([
@@ -189,12 +225,14 @@ const outcomes = [
     "image: A/B updates x86-64 (RAUC, QEMU, rollback)",
     bunTests(["tests/e2e/update-x86-64.test.ts"]),
   ),
-  stage("image: build rpi-arm64 (mkosi, qemu-user)", imageBuild("rpi-arm64")),
+);
+outcomes.push(await arm64Build());
+outcomes.push(
   stage(
     "image: boot arm64 (QEMU virt, direct kernel)",
     bunTests(["tests/e2e/image-arm64.test.ts"]),
   ),
-];
+);
 
 console.log("\nsummary:");
 for (const outcome of outcomes) {
