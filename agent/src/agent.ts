@@ -9,6 +9,9 @@ import { BackupService } from "./backup/backup-service.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
+import { NetworkCameraStore } from "./cameras/rtsp/network-camera-store.ts";
+import { RtspPublisher } from "./cameras/rtsp/rtsp-publisher.ts";
+import { RtspWatch } from "./cameras/rtsp/rtsp-watch.ts";
 import { CameraSources } from "./cameras/source.ts";
 import { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import { resolveEncoder } from "./cameras/usb/encoder.ts";
@@ -22,6 +25,7 @@ import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { AlwaysOnSet } from "./media/always-on.ts";
 import { CameraCatalog } from "./media/camera-catalog.ts";
+import { CameraManagement } from "./media/camera-management.ts";
 import { DownloadSigner } from "./media/download-token.ts";
 import { MediaLibrary } from "./media/media-library.ts";
 import { Recorder } from "./media/recorder.ts";
@@ -125,8 +129,20 @@ export async function startAgent(
   // Sources → registry.
   const registry = new CameraRegistry(db);
   const discovery = usbDiscovery(config, registry, log);
+  const networkCameras = new NetworkCameraStore(db);
+  const networkWatch = new RtspWatch(
+    {
+      intervalMs: config.discovery.network.check_interval,
+      timeoutMs: config.discovery.network.check_timeout,
+      maxBackoffMs: config.discovery.network.max_backoff,
+    },
+    networkCameras,
+    registry,
+    log,
+  );
   const sources = new CameraSources(
     {
+      rtsp: new RtspPublisher(networkCameras),
       usb: new UsbPublisher({
         ffmpeg: config.streams.ffmpeg,
         encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
@@ -217,6 +233,15 @@ export async function startAgent(
     health,
     cpu: new CpuSampler(),
     cameras,
+    cameraManagement: new CameraManagement(
+      registry,
+      cameras,
+      networkCameras,
+      networkWatch,
+      loop,
+      (id) => recordings.isRecording(id),
+      config.limits.max_cameras,
+    ),
     discovery,
     notifier,
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
@@ -295,6 +320,12 @@ export async function startAgent(
           },
         ]
       : []),
+    {
+      name: "network cameras",
+      start: () => networkWatch.start(),
+      stop: () => networkWatch.stop(),
+      health: networkWatch.healthComponent(),
+    },
     {
       name: "recordings",
       start: () => recorder.resume(),

@@ -6,6 +6,7 @@ import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
 import type { CameraCatalog } from "./media/camera-catalog.ts";
+import type { CameraManagement } from "./media/camera-management.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
 import type { MediaLibrary } from "./media/media-library.ts";
 import type { RecordingControl } from "./media/recording-control.ts";
@@ -32,6 +33,8 @@ export interface AgentServices {
   health: HealthReporter;
   cpu: CpuSampler;
   cameras: CameraCatalog;
+  /** Adding, changing and removing cameras by hand. */
+  cameraManagement: CameraManagement;
   /** Undefined when discovery.usb.enabled is false. */
   discovery: Pick<UsbDiscovery, "active" | "initialScanDone"> | undefined;
   notifier: Notifier;

@@ -59,18 +59,19 @@ describe("health endpoints (contract §11, D5)", () => {
       "websocket_server",
       "storage",
       "camera_monitor",
+      "network_cameras",
       "mediamtx",
     ]);
     for (const component of body.components) {
       expect(component.status).toMatch(/^(healthy|degraded|unhealthy)$/);
       expect(component.last_checked).toMatch(ISO);
     }
-    expect(body.metrics.component_count).toBe(4);
+    expect(body.metrics.component_count).toBe(5);
     expect(
       (body.metrics.components_healthy ?? 0) +
         (body.metrics.components_degraded ?? 0) +
         (body.metrics.components_unhealthy ?? 0),
-    ).toBe(4);
+    ).toBe(5);
     expect(typeof body.environment).toBe("string");
   });
 
@@ -189,6 +190,9 @@ describe("rpc.discover", () => {
         "get_camera_list",
         "get_camera_status",
         "get_camera_capabilities",
+        "add_camera",
+        "update_camera",
+        "remove_camera",
         "subscribe_events",
         "unsubscribe_events",
         "get_subscription_stats",

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Camera, UsbSource } from "../../agent/src/cameras/types.ts";
 import { eventually } from "../support/eventually.ts";
 import { FakeV4l } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
@@ -130,10 +131,10 @@ describe("USB discovery", () => {
       }),
     );
     const camera0 = agent.agent.services.cameras.get("camera0");
-    expect(camera0.source.stablePath).toBe(
+    expect(usbSource(camera0).stablePath).toBe(
       join(v4l.dev, "v4l", "by-id", "usb-046d_HD_Pro_Webcam_C920_A1B2C3D4-video-index0"),
     );
-    expect(agent.agent.services.cameras.get("camera1").source.stablePath).toBe(
+    expect(usbSource(agent.agent.services.cameras.get("camera1")).stablePath).toBe(
       join(v4l.dev, "v4l", "by-path", "pci-0000:00:14.0-usb-0:1-2:1.0-video-index0"),
     );
   });
@@ -252,7 +253,7 @@ describe("USB discovery", () => {
       Object.fromEntries(
         agent.agent.services.cameras
           .list()
-          .map((camera) => [camera.source.node?.split("/").pop() ?? "-", camera.id]),
+          .map((camera) => [usbSource(camera).node?.split("/").pop() ?? "-", camera.id]),
       );
     expect(byNode()).toEqual({ video0: "camera0", video2: "camera1", video4: "camera2" });
 
@@ -262,7 +263,9 @@ describe("USB discovery", () => {
     v4l.plug({ node: "video7", port: "1-2", serial: "SERIAL-A", probe: C920 });
     v4l.event("add", "video7");
     await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
-    expect(agent.agent.services.cameras.get("camera0").source.node).toBe(join(v4l.dev, "video7"));
+    expect(usbSource(agent.agent.services.cameras.get("camera0")).node).toBe(
+      join(v4l.dev, "video7"),
+    );
     expect((await list(rpc)).total).toBe(3);
 
     await rpc.close();
@@ -360,11 +363,13 @@ describe("USB discovery", () => {
     v4l.event("add", "video0");
     await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
     expect((await list(rpc)).total).toBe(1);
-    expect(agent.agent.services.cameras.get("camera0").source.stablePath).toContain("/by-path/");
+    expect(usbSource(agent.agent.services.cameras.get("camera0")).stablePath).toContain(
+      "/by-path/",
+    );
     v4l.linkById("video0", "usb-046d_Test_Camera_LATE-video-index0");
     v4l.event("change", "video0");
     await eventually(() =>
-      agent.agent.services.cameras.get("camera0").source.stablePath?.includes("/by-id/"),
+      usbSource(agent.agent.services.cameras.get("camera0")).stablePath?.includes("/by-id/"),
     );
     expect((await list(rpc)).total).toBe(1);
   });
@@ -531,3 +536,9 @@ describe("an event storm", () => {
     }
   });
 });
+
+/** A USB camera's source (every camera in this file is one). */
+function usbSource(camera: Camera): UsbSource {
+  if (camera.source.kind !== "usb") throw new Error(`${camera.id} is not a USB camera`);
+  return camera.source;
+}

@@ -7,7 +7,10 @@
 // - a restart loses everything added through the API and reports a new `started`;
 // - a runOnDemand path is not available until a reader arrives, and stops when none is left;
 // - a recording path writes segments named by recordPath, its extension by recordFormat;
-// - authMethod: http asks with the exact JSON body MediaMTX posts (askAuth).
+// - authMethod: http asks with the exact JSON body MediaMTX posts (askAuth);
+// - a path's source must be "publisher", "redirect" or an rtsp(s)/whep(s) URL, sourceOnDemand
+//   is refused on a published path and runOnDemand on a pulled one (conf/path.go, validate);
+// - a pulled path with sourceOnDemand connects to its source when a reader arrives.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -149,7 +152,7 @@ export class MediaMtxSimulator {
     const conf = this.confs.get(name);
     if (!path || !conf) return false;
     if (!path.available) {
-      if (!conf.runOnDemand) return false;
+      if (!conf.runOnDemand && !conf.sourceOnDemand) return false;
       path.onDemandRunning = true;
       this.setAvailable(name, true);
     }
@@ -274,9 +277,12 @@ export class MediaMtxSimulator {
         const conf = this.confs.get(name);
         return conf ? json(conf) : error(404, "path configuration not found");
       }
-      case "configPathsAdd":
+      case "configPathsAdd": {
         if (this.confs.has(name)) return error(400, "path already exists");
-        this.confs.set(name, { ...this.pathDefaults, ...body, name });
+        const conf = { ...this.pathDefaults, ...body, name };
+        const invalid = invalidPathConf(conf);
+        if (invalid) return error(400, invalid);
+        this.confs.set(name, conf);
         this.runtime.set(name, {
           available: false,
           codecs: [],
@@ -286,9 +292,12 @@ export class MediaMtxSimulator {
         });
         this.recordIfDue(name);
         return ok();
+      }
       case "configPathsPatch": {
         const conf = this.confs.get(name);
         if (!conf) return error(404, "path configuration not found");
+        const invalid = invalidPathConf({ ...conf, ...body });
+        if (invalid) return error(400, invalid);
         Object.assign(conf, body, { name });
         this.recordChanged(name);
         return ok();
@@ -375,6 +384,19 @@ export class MediaMtxSimulator {
       source: path.available ? { type: "rtspSession", id: "s1" } : null,
     };
   }
+}
+
+/** MediaMTX's own check of a path's source settings (conf/path.go), with its messages. */
+function invalidPathConf(conf: Record<string, unknown>): string | undefined {
+  const source = String(conf.source ?? "publisher");
+  if (source !== "publisher" && source !== "redirect" && !/^(rtsps?|wheps?):\/\//.test(source))
+    return `invalid source: '${source}'`;
+  if (/^rtsps?:\/\//.test(source) && !URL.canParse(source)) return `'${source}' is not a valid URL`;
+  if (conf.sourceOnDemand === true && source === "publisher")
+    return "'sourceOnDemand' is useless when source is 'publisher'";
+  if ((conf.runOnDemand || conf.runOnUnDemand) && source !== "publisher")
+    return "'runOnDemand' and 'runOnUnDemand' can be used only when source is 'publisher'";
+  return undefined;
 }
 
 /**

@@ -65,9 +65,11 @@ describe("database schema across updates and rollbacks", () => {
       "CREATE TABLE b (x)",
       "CREATE TABLE c (x)",
       "CREATE TABLE d (x)",
+      "CREATE TABLE e (x)",
+      "CREATE TABLE f (x)",
     ]);
     expect(() => cameraIds(path)).toThrow(
-      `has schema version 5, newer than this agent knows (${SCHEMA_VERSION}), and no copy from before that migration`,
+      `has schema version 7, newer than this agent knows (${SCHEMA_VERSION}), and no copy from before that migration`,
     );
   });
 });

@@ -5,17 +5,18 @@ import { cameraView } from "../../agent/src/cameras/camera-view.ts";
 import type { ModePreference } from "../../agent/src/cameras/capture-mode.ts";
 import { captureMode as chooseInput } from "../../agent/src/cameras/capture-mode.ts";
 import { CameraSources } from "../../agent/src/cameras/source.ts";
-import type { Camera } from "../../agent/src/cameras/types.ts";
+import type { Camera, UsbSource } from "../../agent/src/cameras/types.ts";
 import { publishArguments, UsbPublisher } from "../../agent/src/cameras/usb/usb-publisher.ts";
 import { parseV4l2Info } from "../../agent/src/cameras/usb/v4l2-info.ts";
 import { commandLine } from "../../agent/src/util/command-line.ts";
 
+type UsbCamera = Camera & { source: UsbSource };
 const caps = (name: string) =>
   parseV4l2Info(readFileSync(join(import.meta.dir, "../fixtures/v4l2-ctl", name), "utf8"));
 const camera = (
   fixture: string,
   stablePath = "/dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3D4-video-index0",
-): Camera => ({
+): UsbCamera => ({
   id: "camera0",
   identity: "usb:046d:082d:A1B2C3D4:0",
   name: "HD Pro Webcam C920",
@@ -27,7 +28,7 @@ const camera = (
 const options = { ffmpeg: "ffmpeg", encoder: "libx264" as const, user: "agent1", password: "pw" };
 /** The publish command for a camera, as the product builds it (no preference unless given). */
 const publish = (
-  subject: Camera,
+  subject: UsbCamera,
   opts: typeof options | (Omit<typeof options, "encoder"> & { encoder: "h264_v4l2m2m" }) = options,
   preference?: ModePreference,
 ) => publishArguments(subject.source, preference, opts);
@@ -68,7 +69,11 @@ describe("publishing a USB camera", () => {
     // Through the source adapter, as the agent wires it: the view and the command agree.
     const sources = (preference?: ModePreference) =>
       new CameraSources(
-        { usb: new UsbPublisher(options) },
+        // No network cameras in this test: their adapter is never asked.
+        {
+          usb: new UsbPublisher(options),
+          rtsp: { captureMode: () => undefined, publication: () => undefined },
+        },
         preference ? { camera0: preference } : {},
       );
     const reported = (preference?: ModePreference) => {
@@ -76,7 +81,8 @@ describe("publishing a USB camera", () => {
       return `${view.resolution}@${view.fps}`;
     };
     const captured = (preference?: ModePreference) => {
-      const argv = sources(preference).publication(c920)?.argv ?? [];
+      const publication = sources(preference).publication(c920);
+      const argv = publication?.kind === "command" ? publication.argv : [];
       const at = (flag: string) => argv[argv.indexOf(flag) + 1];
       return `${at("-video_size")}@${at("-framerate")}`;
     };

@@ -1,5 +1,5 @@
 import type { VideoMode } from "./source.ts";
-import { type Camera, type Capabilities, type FrameFormat, formatsOf } from "./types.ts";
+import { type Camera, type FrameFormat, formatsOf } from "./types.ts";
 
 /** The contract's Camera object (§6.3), as results and camera_status_update carry it. */
 export interface CameraView {
@@ -47,7 +47,7 @@ function largestMode(formats: FrameFormat[]): VideoMode | undefined {
 }
 
 /** Distinct values for get_camera_capabilities and get_camera_status. */
-export function capabilitySummary(capabilities: Capabilities | undefined): {
+export function capabilitySummary(capabilities: { formats: FrameFormat[] } | undefined): {
   formats: string[];
   resolutions: string[];
   fps_options: number[];

@@ -23,7 +23,9 @@ export class CameraRegistry {
 
   constructor(private readonly db: Database) {
     const rows = db
-      .query("SELECT id, identity, kind, name FROM cameras ORDER BY number")
+      .query(
+        "SELECT id, identity, kind, name FROM cameras WHERE removed_at IS NULL ORDER BY number",
+      )
       .all() as Array<{ id: string; identity: string; kind: SourceKind; name: string }>;
     for (const row of rows) this.cameras.set(row.id, unseen(row));
   }
@@ -46,11 +48,23 @@ export class CameraRegistry {
     return undefined;
   }
 
-  /** The camera for an identity, allocating and persisting its id the first time. */
+  /**
+   * The camera for an identity, allocating and persisting its id the first time. A removed
+   * camera's identity gets its old id back (and `name`).
+   */
   ensure(identity: string, kind: SourceKind, name: string): Camera {
     const known = this.byIdentity(identity);
     if (known) return known;
     const allocate = this.db.transaction(() => {
+      const removed = this.db
+        .query("SELECT id FROM cameras WHERE identity = ? AND removed_at IS NOT NULL")
+        .get(identity) as { id: string } | null;
+      if (removed) {
+        this.db
+          .query("UPDATE cameras SET removed_at = NULL, kind = ?, name = ? WHERE id = ?")
+          .run(kind, name, removed.id);
+        return removed.id;
+      }
       const used = this.db.query("SELECT number FROM cameras ORDER BY number").all() as Array<{
         number: number;
       }>;
@@ -72,6 +86,42 @@ export class CameraRegistry {
     return camera;
   }
 
+  /** A camera's identity changed (a network camera given a new address): same id. */
+  reidentify(id: string, identity: string): void {
+    const camera = this.cameras.get(id);
+    if (!camera || camera.identity === identity) return;
+    this.db.query("UPDATE cameras SET identity = ? WHERE id = ?").run(identity, id);
+    camera.identity = identity;
+  }
+
+  /** Renames a camera; listeners hear about it. */
+  rename(id: string, name: string): void {
+    const camera = this.cameras.get(id);
+    if (!camera || camera.name === name) return;
+    this.db.query("UPDATE cameras SET name = ? WHERE id = ?").run(name, id);
+    camera.name = name;
+    this.notify(camera, camera.status);
+  }
+
+  /**
+   * Forgets a camera: listeners hear it go DISCONNECTED, then it is no longer listed. Its row
+   * stays (marked removed) so its number is never reused. `also` runs in the same transaction
+   * (the source's own rows).
+   */
+  remove(id: string, also: () => void = () => {}): void {
+    const camera = this.cameras.get(id);
+    if (!camera) return;
+    this.db.transaction(() => {
+      this.db.query("UPDATE cameras SET removed_at = ? WHERE id = ?").run(isoUtc(), id);
+      also();
+    })();
+    this.cameras.delete(id);
+    const previous = camera.status;
+    camera.status = "DISCONNECTED";
+    camera.error = undefined;
+    this.notify(camera, previous);
+  }
+
   /** Applies what a source observed; listeners hear about it when anything visible changed. */
   observe(id: string, observation: Observation): void {
     const camera = this.cameras.get(id);
@@ -90,7 +140,10 @@ export class CameraRegistry {
           .run(isoUtc(camera.lastSeen), id);
       }
     }
-    if (!changed) return;
+    if (changed) this.notify(camera, previous);
+  }
+
+  private notify(camera: Camera, previous: CameraStatus): void {
     const snapshot = { ...camera, source: { ...camera.source } };
     for (const listener of this.listeners) listener({ camera: snapshot, previous });
   }
@@ -110,7 +163,12 @@ function unseen(known: { id: string; identity: string; kind: SourceKind; name: s
 }
 
 function emptySource(kind: SourceKind): CameraSource {
-  return { kind, node: undefined, stablePath: undefined, capabilities: undefined };
+  switch (kind) {
+    case "usb":
+      return { kind, node: undefined, stablePath: undefined, capabilities: undefined };
+    case "rtsp":
+      return { kind, capabilities: undefined };
+  }
 }
 
 function numberOf(id: string): number {

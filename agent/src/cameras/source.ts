@@ -9,14 +9,13 @@ export interface VideoMode {
 }
 
 /**
- * How MediaMTX gets a camera's video: a command it runs that publishes to the path. `shown`
- * is that command as clients may see it. Network cameras will add a URL MediaMTX pulls from.
+ * How MediaMTX gets a camera's video: a command it runs that publishes to the path (USB), or
+ * a URL it pulls from (network cameras; `url` carries the login). `shown` is what clients may
+ * see of it: no device paths, no logins.
  */
-export interface Publication {
-  kind: "command";
-  argv: string[];
-  shown: string[];
-}
+export type Publication =
+  | { kind: "command"; argv: string[]; shown: string[] }
+  | { kind: "url"; url: string; shown: string[] };
 
 /** What each kind of source provides; one implementation per kind (cameras/<kind>/). */
 export interface SourceAdapter {

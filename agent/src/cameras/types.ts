@@ -29,8 +29,18 @@ export interface UsbSource {
   capabilities: Capabilities | undefined;
 }
 
-/** Where a camera's video comes from; network kinds (onvif, rtsp) join this union. */
-export type CameraSource = UsbSource;
+/**
+ * A network camera the agent pulls an RTSP stream from (added by URL). Its URL and credentials
+ * live in the network camera store, never here: this object reaches events and answers.
+ */
+export interface RtspSource {
+  kind: "rtsp";
+  /** What its stream description (SDP) offered when last checked. */
+  capabilities: { formats: FrameFormat[] } | undefined;
+}
+
+/** Where a camera's video comes from. */
+export type CameraSource = UsbSource | RtspSource;
 export type SourceKind = CameraSource["kind"];
 
 /** One camera as the registry knows it: common fields (persisted identity, live state) + source. */

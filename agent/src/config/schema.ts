@@ -92,6 +92,12 @@ const usbDiscoverySchema = z.strictObject({
   v4l2ctl: z.string().min(1).prefault("v4l2-ctl"),
 });
 
+const networkDiscoverySchema = z.strictObject({
+  check_interval: durationAtLeast(100, "100ms").prefault("30s"),
+  check_timeout: durationAtLeast(100, "100ms").prefault("5s"),
+  max_backoff: durationAtLeast(100, "100ms").prefault("5m"),
+});
+
 const mediamtxSchema = z.strictObject({
   api_url: z
     .string()
@@ -147,7 +153,12 @@ export const configSchema = z
         retention_interval: durationAtLeast(1000, "1s").prefault("1h"),
       })
       .prefault({}),
-    discovery: z.strictObject({ usb: usbDiscoverySchema.prefault({}) }).prefault({}),
+    discovery: z
+      .strictObject({
+        usb: usbDiscoverySchema.prefault({}),
+        network: networkDiscoverySchema.prefault({}),
+      })
+      .prefault({}),
     backup: z.strictObject({ keep: z.number().int().min(1).max(365).prefault(7) }).prefault({}),
     mediamtx: mediamtxSchema
       .refine((m) => (m.api_user === undefined) === (m.api_password === undefined), {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { maskUrlCredentials } from "../util/url-credentials.ts";
 
 /** MediaMTX answered, with an error status (400 invalid, 404 not found, …). */
 export class MediaMtxError extends Error {
@@ -168,7 +169,8 @@ export class MediaMtxClient {
       const message = z.object({ error: z.string() }).safeParse(parsed);
       throw new MediaMtxError(
         response.status,
-        message.success ? message.data.error : `HTTP ${response.status}`,
+        // MediaMTX quotes a path's source in its errors; a camera's source carries its login.
+        message.success ? maskUrlCredentials(message.data.error) : `HTTP ${response.status}`,
       );
     }
     return parsed;

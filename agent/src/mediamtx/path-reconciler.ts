@@ -89,8 +89,13 @@ export class PathReconciler {
   }
 }
 
-/** A command MediaMTX runs, on demand or from its start. Network sources will add `source: url`. */
+/**
+ * A URL MediaMTX pulls from (network cameras), or a command it runs (USB); either on demand or
+ * from its start. MediaMTX refuses runOnDemand on a pulled path and sourceOnDemand on a
+ * published one, so each kind sets only its own keys.
+ */
 function publisherConf(publication: Publication, onDemand: boolean): PathConf {
+  if (publication.kind === "url") return { source: publication.url, sourceOnDemand: onDemand };
   const command = commandLine(publication.argv);
   return {
     source: "publisher",

@@ -20,6 +20,15 @@ export const MIGRATIONS: readonly string[] = [
      stop_at INTEGER,
      format TEXT NOT NULL
    )`,
+  // A removed network camera keeps its row (and number) so its id is never given to another
+  // camera: recordings named camera<N>_… stay its own. Adding the same stream again revives it.
+  "ALTER TABLE cameras ADD COLUMN removed_at TEXT",
+  `CREATE TABLE network_cameras (
+     id TEXT PRIMARY KEY REFERENCES cameras(id),
+     url TEXT NOT NULL,
+     username TEXT NOT NULL DEFAULT '',
+     password TEXT NOT NULL DEFAULT ''
+   )`,
 ];
 
 /** The schema version this agent writes (PRAGMA user_version after every migration). */

@@ -138,7 +138,12 @@ export class UsbDiscovery {
       this.registry.observe(camera.id, {
         status: "ERROR",
         error: `${result.reason}: ${result.message}`,
-        source: { ...camera.source, node: node.devicePath, stablePath: node.stablePath },
+        source: {
+          kind: "usb",
+          node: node.devicePath,
+          stablePath: node.stablePath,
+          capabilities: camera.source.kind === "usb" ? camera.source.capabilities : undefined,
+        },
       });
     }
     for (const camera of this.registry.list()) {

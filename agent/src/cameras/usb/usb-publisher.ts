@@ -1,3 +1,4 @@
+import { maskUrlCredentials } from "../../util/url-credentials.ts";
 import { type CaptureMode, captureMode, type ModePreference } from "../capture-mode.ts";
 import type { Publication, SourceAdapter, VideoMode } from "../source.ts";
 import type { Camera, UsbSource } from "../types.ts";
@@ -86,12 +87,13 @@ export class UsbPublisher implements SourceAdapter {
   }
 
   publication(camera: Camera, preference: ModePreference | undefined): Publication | undefined {
+    if (camera.source.kind !== "usb") return undefined;
     const argv = publishArguments(camera.source, preference, this.options);
     if (!argv) return undefined;
     const device = camera.source.stablePath;
     // Contract D11: no credentials and no device path in what clients see.
     const shown = argv.map((argument) =>
-      argument === device ? camera.id : argument.replace(/\/\/[^@/]+@/, "//***@"),
+      argument === device ? camera.id : maskUrlCredentials(argument),
     );
     return { kind: "command", argv, shown };
   }

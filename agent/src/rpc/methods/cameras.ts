@@ -2,8 +2,21 @@
 
 import { z } from "zod";
 import { capabilitySummary } from "../../cameras/camera-view.ts";
+import type { Camera } from "../../cameras/types.ts";
+import type { AgentServices } from "../../services.ts";
 import { defineMethod } from "../method.ts";
 import { deviceId } from "../params.ts";
+
+/** get_camera_status's answer; also what add_camera and update_camera return. */
+export function cameraStatus(services: AgentServices, camera: Camera, host: string) {
+  const { formats, resolutions } = capabilitySummary(camera.source.capabilities);
+  return {
+    ...services.cameras.view(camera, host),
+    source: camera.source.kind,
+    ...(camera.error ? { error: camera.error } : {}),
+    capabilities: { formats, resolutions },
+  };
+}
 
 export const getCameraList = defineMethod({
   name: "get_camera_list",
@@ -27,15 +40,8 @@ export const getCameraStatus = defineMethod({
   role: "viewer",
   description: "One camera's status, name, default mode, streams and capabilities.",
   params: z.object({ device: deviceId }),
-  handler: ({ device }, { services, connection }) => {
-    const camera = services.cameras.get(device);
-    const { formats, resolutions } = capabilitySummary(camera.source.capabilities);
-    return {
-      ...services.cameras.view(camera, connection.host),
-      ...(camera.error ? { error: camera.error } : {}),
-      capabilities: { formats, resolutions },
-    };
-  },
+  handler: ({ device }, { services, connection }) =>
+    cameraStatus(services, services.cameras.get(device), connection.host),
 });
 
 export const getCameraCapabilities = defineMethod({

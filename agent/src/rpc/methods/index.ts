@@ -1,6 +1,7 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
 import { createBackupMethod, deleteBackup, listBackups } from "./backups.ts";
+import { addCamera, removeCamera, updateCamera } from "./camera-management.ts";
 import { getCameraCapabilities, getCameraList, getCameraStatus } from "./cameras.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./events.ts";
 import { recordingFileMethods, snapshotFileMethods } from "./files.ts";
@@ -24,6 +25,9 @@ const listed: readonly RpcMethod[] = [
   getCameraList,
   getCameraStatus,
   getCameraCapabilities,
+  addCamera,
+  updateCamera,
+  removeCamera,
   subscribeEvents,
   unsubscribeEvents,
   getSubscriptionStats,

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { cameraNumber } from "../../camera-ids.ts";
-import type { Camera } from "../../cameras/types.ts";
+import { type Camera, formatsOf } from "../../cameras/types.ts";
 import { memoryUsedPercent } from "../../status/system.ts";
 import { isoUtc } from "../../util/time.ts";
 import { defineMethod } from "../method.ts";
@@ -135,7 +135,7 @@ export const getMetrics = defineMethod({
 
 /** Contract §6.16 shape. `path` is the MediaMTX path name; host device paths stay private (D11). */
 function cameraMetrics(camera: Camera) {
-  const caps = camera.source.capabilities;
+  const caps = camera.source.kind === "usb" ? camera.source.capabilities : undefined;
   return {
     path: camera.id,
     name: camera.name,
@@ -150,7 +150,7 @@ function cameraMetrics(camera: Camera) {
       capabilities: caps?.capabilities ?? [],
       device_caps: caps?.deviceCaps ?? [],
     },
-    formats: (caps?.formats ?? []).map((format) => ({
+    formats: formatsOf(camera).map((format) => ({
       pixel_format: format.pixelFormat,
       width: format.width,
       height: format.height,
