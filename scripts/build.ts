@@ -68,6 +68,9 @@ for (const arch of arches) {
       `--compile-executable-path=${runtimeFor(arch)}`,
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
+      // Deprecation notices about a library's internals (onvif calls url.parse) are noise to an
+      // operator and, printed as free text on stderr, break the journal's JSON lines.
+      "--compile-exec-argv=--no-deprecation",
       // Precompiled bytecode: the runtime skips parsing and compiling the bundle at each start
       // (`camera-agent version` 0.11 → 0.06 s, start → first ping, see docs/benchmarks.md).
       "--bytecode",

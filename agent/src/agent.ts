@@ -8,6 +8,7 @@ import { LoginThrottle } from "./auth/login-throttle.ts";
 import { BackupService } from "./backup/backup-service.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
+import { OnvifSessions } from "./cameras/onvif/onvif-sessions.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
 import { NetworkCameraStore } from "./cameras/rtsp/network-camera-store.ts";
 import { RtspPublisher } from "./cameras/rtsp/rtsp-publisher.ts";
@@ -28,6 +29,7 @@ import { CameraCatalog } from "./media/camera-catalog.ts";
 import { CameraManagement } from "./media/camera-management.ts";
 import { DownloadSigner } from "./media/download-token.ts";
 import { MediaLibrary } from "./media/media-library.ts";
+import { PtzControl } from "./media/ptz-control.ts";
 import { Recorder } from "./media/recorder.ts";
 import { RecordingControl } from "./media/recording-control.ts";
 import { Retention } from "./media/retention.ts";
@@ -140,9 +142,12 @@ export async function startAgent(
     registry,
     log,
   );
+  const networkPublisher = new RtspPublisher(networkCameras, config.snapshots.timeout);
+  const onvifSessions = new OnvifSessions(config.discovery.network.check_timeout);
   const sources = new CameraSources(
     {
-      rtsp: new RtspPublisher(networkCameras),
+      rtsp: networkPublisher,
+      onvif: networkPublisher,
       usb: new UsbPublisher({
         ffmpeg: config.streams.ffmpeg,
         encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
@@ -238,10 +243,12 @@ export async function startAgent(
       cameras,
       networkCameras,
       networkWatch,
+      onvifSessions,
       loop,
       (id) => recordings.isRecording(id),
       config.limits.max_cameras,
     ),
+    ptz: new PtzControl(cameras, networkCameras, onvifSessions),
     discovery,
     notifier,
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),

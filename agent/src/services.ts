@@ -9,6 +9,7 @@ import type { CameraCatalog } from "./media/camera-catalog.ts";
 import type { CameraManagement } from "./media/camera-management.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
 import type { MediaLibrary } from "./media/media-library.ts";
+import type { PtzControl } from "./media/ptz-control.ts";
 import type { RecordingControl } from "./media/recording-control.ts";
 import type { Retention } from "./media/retention.ts";
 import type { SnapshotService } from "./media/snapshot-service.ts";
@@ -35,6 +36,8 @@ export interface AgentServices {
   cameras: CameraCatalog;
   /** Adding, changing and removing cameras by hand. */
   cameraManagement: CameraManagement;
+  /** Pan, tilt, zoom and presets of ONVIF cameras. */
+  ptz: PtzControl;
   /** Undefined when discovery.usb.enabled is false. */
   discovery: Pick<UsbDiscovery, "active" | "initialScanDone"> | undefined;
   notifier: Notifier;

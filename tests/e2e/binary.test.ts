@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { OnvifSimulator } from "../support/onvif-simulator.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { freePort } from "../support/test-agent.ts";
 
@@ -12,7 +13,7 @@ const BINARY = join(import.meta.dir, "../../dist/camera-agent-linux-x64");
 const dir = mkdtempSync(join(tmpdir(), "camera-agent-e2e-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
 
-function configFile(port: number, healthPort: number): string {
+function configFile(port: number, healthPort: number, state = "state"): string {
   const path = join(dir, `config-${port}.yaml`);
   writeFileSync(
     path,
@@ -23,7 +24,7 @@ function configFile(port: number, healthPort: number): string {
       "health:",
       `  port: ${healthPort}`,
       "state:",
-      `  dir: ${join(dir, "state")}`,
+      `  dir: ${join(dir, state)}`,
       "storage:",
       `  root: ${join(dir, "media")}`,
       "",
@@ -189,6 +190,67 @@ describe("serving", () => {
     expect(log).toContain('"msg":"camera-agent stopped"');
     expect(log).not.toContain(token);
     expect(log).not.toContain(key);
+  });
+});
+
+describe("network cameras in the compiled binary", () => {
+  test("the ONVIF client and its XML parsing work inside it; logs stay JSON lines without the login", async () => {
+    const port = freePort();
+    const healthPort = freePort();
+    // Its own state: the camera it adds must not show up in other tests' counts.
+    const config = configFile(port, healthPort, "state-onvif");
+    const token = (await cli("token", "--role", "operator", "--config", config)).stdout.trim();
+    const camera = new OnvifSimulator({
+      username: "admin",
+      password: "binary-pw",
+      streamUris: { main: `rtsp://127.0.0.1:${freePort()}/main` },
+      snapshot: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+      skewMs: -600_000,
+    }).start();
+    const agent = Bun.spawn([BINARY, "run", "--config", config], {
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const output = new Response(agent.stdout).text();
+    const errors = new Response(agent.stderr).text();
+    try {
+      expect(await waitReady(`http://127.0.0.1:${healthPort}`)).toBe(200);
+      const operator = await RpcClient.connect(`ws://127.0.0.1:${port}/ws`);
+      await operator.authenticate(token);
+      const added = (await operator.result("add_camera", {
+        onvif_address: `127.0.0.1:${camera.port}`,
+        username: "admin",
+        password: "binary-pw",
+      })) as Record<string, unknown>;
+      // Nothing serves the stream URI: ONVIF worked, the stream is (rightly) unreachable.
+      expect(added).toMatchObject({
+        source: "onvif",
+        name: "Simulated PTZ-1000",
+        status: "DISCONNECTED",
+      });
+      await operator
+        .result("ptz_move", { device: added.device, pan: 0.2 })
+        .catch((error: Error) => {
+          expect(error.message).toContain("is offline");
+        });
+      const { profiles } = (await operator.result("get_camera_profiles", {
+        device: added.device,
+      })) as {
+        profiles: unknown[];
+      };
+      expect(profiles).toHaveLength(3);
+      agent.kill("SIGTERM");
+      expect(await agent.exited).toBe(0);
+    } finally {
+      agent.kill("SIGKILL");
+      camera.stop();
+    }
+    const log = await output;
+    for (const line of log.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
+    const stderr = await errors;
+    expect(log + stderr).not.toContain("binary-pw");
+    expect(stderr).toBe("");
   });
 });
 

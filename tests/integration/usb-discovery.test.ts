@@ -111,10 +111,12 @@ describe("USB discovery", () => {
     });
     expect(await rpc.result("get_camera_capabilities", { device: "camera0" })).toEqual({
       device: "camera0",
+      source: "usb",
       formats: ["YUYV", "MJPG"],
       resolutions: ["1920x1080", "1280x720", "640x480"],
       fps_options: [30, 24, 15, 10, 5],
       validation_status: "CONFIRMED",
+      ptz: { ptz: false, presets: false, home: false, moves: [] },
     });
     expect(await rpc.result("get_camera_status", { device: "camera1" })).toEqual(
       expect.objectContaining({

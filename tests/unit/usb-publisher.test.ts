@@ -67,13 +67,11 @@ describe("publishing a USB camera", () => {
   test("the mode the API reports is the mode captured, configured format included", () => {
     const c920 = camera("uvc-mjpeg-yuyv.txt");
     // Through the source adapter, as the agent wires it: the view and the command agree.
+    const nothing = { captureMode: () => undefined, publication: () => undefined };
     const sources = (preference?: ModePreference) =>
       new CameraSources(
         // No network cameras in this test: their adapter is never asked.
-        {
-          usb: new UsbPublisher(options),
-          rtsp: { captureMode: () => undefined, publication: () => undefined },
-        },
+        { usb: new UsbPublisher(options), rtsp: nothing, onvif: nothing },
         preference ? { camera0: preference } : {},
       );
     const reported = (preference?: ModePreference) => {

@@ -167,6 +167,7 @@ function emptySource(kind: SourceKind): CameraSource {
     case "usb":
       return { kind, node: undefined, stablePath: undefined, capabilities: undefined };
     case "rtsp":
+    case "onvif":
       return { kind, capabilities: undefined };
   }
 }

@@ -23,6 +23,8 @@ export interface SourceAdapter {
   captureMode(camera: Camera, preference: ModePreference | undefined): VideoMode | undefined;
   /** How to publish it now; undefined when it cannot be (no usable format, no device path). */
   publication(camera: Camera, preference: ModePreference | undefined): Publication | undefined;
+  /** A JPEG the camera makes itself (ONVIF snapshot URI); undefined when it has no such thing. */
+  stillImage?(camera: Camera): Promise<Uint8Array> | undefined;
 }
 
 /** Every source kind's adapter, chosen by the camera's `source.kind`. */
@@ -40,5 +42,9 @@ export class CameraSources {
   publication(camera: Camera): Publication | undefined {
     if (camera.status !== "CONNECTED") return undefined;
     return this.adapters[camera.source.kind].publication(camera, this.preferences[camera.id]);
+  }
+
+  stillImage(camera: Camera): Promise<Uint8Array> | undefined {
+    return this.adapters[camera.source.kind].stillImage?.(camera);
   }
 }

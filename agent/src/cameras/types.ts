@@ -34,7 +34,8 @@ export interface UsbSource {
  * live in the network camera store, never here: this object reaches events and answers.
  */
 export interface RtspSource {
-  kind: "rtsp";
+  /** rtsp: added by URL; onvif: added by its ONVIF address, the URL from its media profile. */
+  kind: "rtsp" | "onvif";
   /** What its stream description (SDP) offered when last checked. */
   capabilities: { formats: FrameFormat[] } | undefined;
 }

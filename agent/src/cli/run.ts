@@ -14,6 +14,11 @@ export async function runCommand(configPath: string | undefined): Promise<void> 
   process.on("unhandledRejection", (reason) => {
     log.error({ err: reason }, "unhandled promise rejection");
   });
+  // The runtime's own warnings (a library's deprecated call, once each) as log lines, not as
+  // free text on stderr that breaks the journal's JSON.
+  process.on("warning", (warning) => {
+    log.warn({ warning: warning.name, code: (warning as { code?: string }).code }, warning.message);
+  });
   if (file === undefined) log.warn("no config file: running with built-in defaults");
   const agent = await startAgent(config, log, {
     configFile: file,

@@ -39,6 +39,11 @@ export class CameraCatalog {
     return this.sources.publication(camera) !== undefined;
   }
 
+  /** The camera's own JPEG (ONVIF snapshot URI), when it makes one. */
+  stillImage(camera: Camera): Promise<Uint8Array> | undefined {
+    return this.sources.stillImage(camera);
+  }
+
   captureMode(camera: Camera): VideoMode | undefined {
     return this.sources.captureMode(camera);
   }

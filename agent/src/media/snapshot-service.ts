@@ -4,6 +4,7 @@ import { resolutionOf } from "../cameras/camera-view.ts";
 import type { AgentConfig } from "../config/schema.ts";
 import { domainErrors } from "../domain-error.ts";
 import type { Notifier } from "../notifications/notifier.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { isoUtc } from "../util/time.ts";
 import type { CameraCatalog } from "./camera-catalog.ts";
 import type { MediaServer } from "./media-server.ts";
@@ -40,15 +41,23 @@ export class SnapshotService {
     let name = filename ?? `${camera.id}_${stamp}.jpg`;
     // Contract D10: a name already taken gets a -<ms> suffix instead of overwriting.
     if (existsSync(join(directory, name))) name = `${name.slice(0, -4)}-${now % 1000}.jpg`;
+    const target = join(directory, name);
     let size: number;
+    // A camera's own still (ONVIF snapshot URI) is full quality and costs no decoding here;
+    // when it fails, one frame from the stream still answers.
+    const still = await this.cameras.stillImage(camera)?.catch(() => undefined);
     try {
-      ({ size } = await takeSnapshot({
-        ffmpeg: this.config.streams.ffmpeg,
-        source: await this.media.readUrl(camera.id),
-        target: join(directory, name),
-        timeoutMs: this.config.snapshots.timeout,
-        quality: this.config.snapshots.jpeg_quality,
-      }));
+      if (still) {
+        await writeFileAtomic(target, still, { mode: 0o640 });
+        size = still.length;
+      } else
+        ({ size } = await takeSnapshot({
+          ffmpeg: this.config.streams.ffmpeg,
+          source: await this.media.readUrl(camera.id),
+          target,
+          timeoutMs: this.config.snapshots.timeout,
+          quality: this.config.snapshots.jpeg_quality,
+        }));
     } catch (error) {
       if (error instanceof SnapshotError)
         throw domainErrors.dependencyFailed("ffmpeg", error.message);

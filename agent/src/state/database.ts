@@ -27,7 +27,10 @@ export const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY REFERENCES cameras(id),
      url TEXT NOT NULL,
      username TEXT NOT NULL DEFAULT '',
-     password TEXT NOT NULL DEFAULT ''
+     password TEXT NOT NULL DEFAULT '',
+     onvif_address TEXT,
+     profile TEXT,
+     snapshot_url TEXT
    )`,
 ];
 

@@ -7,6 +7,44 @@ export interface NetworkCameraRecord {
   url: string;
   username: string;
   password: string;
+  /** ONVIF cameras: the device service URL, the media profile used and its snapshot URI. */
+  onvif?: { address: string; profile: string; snapshotUrl: string | undefined };
+}
+
+/** A network camera added by its ONVIF address. */
+export type OnvifCameraRecord = NetworkCameraRecord & {
+  onvif: NonNullable<NetworkCameraRecord["onvif"]>;
+};
+
+interface Row {
+  id: string;
+  url: string;
+  username: string;
+  password: string;
+  onvif_address: string | null;
+  profile: string | null;
+  snapshot_url: string | null;
+}
+
+const COLUMNS = "n.id, n.url, n.username, n.password, n.onvif_address, n.profile, n.snapshot_url";
+
+function fromRow(row: Row): NetworkCameraRecord {
+  const { id, url, username, password } = row;
+  return {
+    id,
+    url,
+    username,
+    password,
+    ...(row.onvif_address
+      ? {
+          onvif: {
+            address: row.onvif_address,
+            profile: row.profile ?? "",
+            snapshotUrl: row.snapshot_url ?? undefined,
+          },
+        }
+      : {}),
+  };
 }
 
 /**
@@ -17,30 +55,40 @@ export class NetworkCameraStore {
   constructor(private readonly db: Database) {}
 
   all(): NetworkCameraRecord[] {
-    return this.db
+    const rows = this.db
       .query(
-        `SELECT n.id, n.url, n.username, n.password FROM network_cameras n
+        `SELECT ${COLUMNS} FROM network_cameras n
          JOIN cameras c ON c.id = n.id WHERE c.removed_at IS NULL`,
       )
-      .all() as NetworkCameraRecord[];
+      .all() as Row[];
+    return rows.map(fromRow);
   }
 
   get(id: string): NetworkCameraRecord | undefined {
-    return (
-      (this.db
-        .query("SELECT id, url, username, password FROM network_cameras WHERE id = ?")
-        .get(id) as NetworkCameraRecord | null) ?? undefined
-    );
+    const row = this.db
+      .query(`SELECT ${COLUMNS} FROM network_cameras n WHERE n.id = ?`)
+      .get(id) as Row | null;
+    return row ? fromRow(row) : undefined;
   }
 
   put(record: NetworkCameraRecord): void {
     this.db
       .query(
-        `INSERT INTO network_cameras (id, url, username, password) VALUES (?, ?, ?, ?)
+        `INSERT INTO network_cameras (id, url, username, password, onvif_address, profile, snapshot_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET url = excluded.url, username = excluded.username,
-         password = excluded.password`,
+         password = excluded.password, onvif_address = excluded.onvif_address,
+         profile = excluded.profile, snapshot_url = excluded.snapshot_url`,
       )
-      .run(record.id, record.url, record.username, record.password);
+      .run(
+        record.id,
+        record.url,
+        record.username,
+        record.password,
+        record.onvif?.address ?? null,
+        record.onvif?.profile ?? null,
+        record.onvif?.snapshotUrl ?? null,
+      );
   }
 
   /** Forgets the login too: a removed camera keeps no secret. */

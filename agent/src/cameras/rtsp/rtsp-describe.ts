@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { answerChallenge } from "../login-challenge.ts";
 
 /** Largest DESCRIBE answer read (headers and SDP): cameras send a few KiB. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -49,7 +49,12 @@ export async function describeStream(options: DescribeOptions): Promise<Describe
   try {
     let answer = await exchange(socket, reader, options.url, 1, undefined, deadline);
     if (answer.status === 401 && options.username !== "") {
-      const authorization = authorize(answer, options);
+      const authorization = answerChallenge(answer.headers.get("www-authenticate") ?? [], {
+        method: "DESCRIBE",
+        uri: options.url,
+        username: options.username,
+        password: options.password,
+      });
       if (!authorization) {
         return {
           ok: false,
@@ -182,64 +187,6 @@ class AnswerReader {
     this.buffer = this.buffer.subarray(end + 4 + length);
     return { status: Number(status[1]), headers, body };
   }
-}
-
-/** The Authorization header answering the server's challenge: Digest preferred, else Basic. */
-function authorize(answer: Answer, options: DescribeOptions): string | undefined {
-  const challenges = answer.headers.get("www-authenticate") ?? [];
-  const digest = challenges.find((challenge) => /^digest\s/i.test(challenge));
-  if (digest) {
-    const params = challengeParams(digest.slice(7));
-    const realm = params.get("realm") ?? "";
-    const nonce = params.get("nonce") ?? "";
-    const algorithm = params.get("algorithm");
-    if (algorithm && algorithm.toUpperCase() !== "MD5") return undefined;
-    const md5 = (text: string) => createHash("md5").update(text).digest("hex");
-    const ha1 = md5(`${options.username}:${realm}:${options.password}`);
-    const ha2 = md5(`DESCRIBE:${options.url}`);
-    const qop = params
-      .get("qop")
-      ?.split(",")
-      .map((value) => value.trim())
-      .includes("auth");
-    const fields = [
-      `username="${quoted(options.username)}"`,
-      `realm="${quoted(realm)}"`,
-      `nonce="${quoted(nonce)}"`,
-      `uri="${options.url}"`,
-    ];
-    if (qop) {
-      const cnonce = randomBytes(8).toString("hex");
-      fields.push(
-        "qop=auth",
-        "nc=00000001",
-        `cnonce="${cnonce}"`,
-        `response="${md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`)}"`,
-      );
-    } else {
-      fields.push(`response="${md5(`${ha1}:${nonce}:${ha2}`)}"`);
-    }
-    const opaque = params.get("opaque");
-    if (opaque !== undefined) fields.push(`opaque="${quoted(opaque)}"`);
-    return `Digest ${fields.join(", ")}`;
-  }
-  if (challenges.some((challenge) => /^basic\b/i.test(challenge))) {
-    return `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
-  }
-  return undefined;
-}
-
-/** key="value" and key=value pairs of a challenge. */
-function challengeParams(text: string): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const match of text.matchAll(/([a-zA-Z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
-    params.set((match[1] ?? "").toLowerCase(), match[2] ?? match[3] ?? "");
-  }
-  return params;
-}
-
-function quoted(value: string): string {
-  return value.replace(/["\\]/g, "\\$&");
 }
 
 class DescribeError extends Error {

@@ -67,7 +67,8 @@ export class RtspWatch {
   private async checkOnce(id: string): Promise<void> {
     const record = this.store.get(id);
     const camera = this.registry.get(id);
-    if (!record || !camera || camera.source.kind !== "rtsp") return;
+    if (!record || !camera || camera.source.kind === "usb") return;
+    const kind = camera.source.kind;
     const answer = await describeStream({
       url: record.url,
       username: record.username,
@@ -81,7 +82,7 @@ export class RtspWatch {
         ? {
             status: "CONNECTED",
             error: undefined,
-            source: { kind: "rtsp", capabilities: { formats: [video] } },
+            source: { kind, capabilities: { formats: [video] } },
           }
         : { status: "ERROR", error: "the stream offers no video", source: camera.source };
     } else {
@@ -117,7 +118,7 @@ export class RtspWatch {
       name: "network_cameras",
       gatesReadiness: false,
       report: () => {
-        const cameras = this.registry.list().filter((camera) => camera.source.kind === "rtsp");
+        const cameras = this.registry.list().filter((camera) => camera.source.kind !== "usb");
         const failing = cameras.filter((camera) => camera.status !== "CONNECTED");
         return {
           state: this.started ? "RUNNING" : "STOPPED",

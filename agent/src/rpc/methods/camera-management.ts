@@ -1,5 +1,6 @@
 // Adding, changing and removing cameras (operator). Logins go in, never come back out.
 import { z } from "zod";
+import { parseOnvifAddress } from "../../cameras/onvif/onvif-device.ts";
 import { MAX_URL_LENGTH, parseCameraUrl } from "../../cameras/rtsp/camera-url.ts";
 import { defineMethod } from "../method.ts";
 import { deviceId } from "../params.ts";
@@ -17,6 +18,20 @@ const rtspUrl = z
       context.addIssue({ code: "custom", message: (error as Error).message });
     }
   });
+const onvifAddress = z
+  .string()
+  .max(512)
+  .superRefine((value, context) => {
+    try {
+      parseOnvifAddress(value);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  });
+/** Profile tokens go into the camera's SOAP requests: plain tokens only. */
+const profile = z
+  .string()
+  .regex(/^[\w.-]{1,64}$/, { message: "must be a profile token (letters, digits, . _ -)" });
 const name = z
   .string()
   .trim()
@@ -32,20 +47,29 @@ export const addCamera = defineMethod({
   name: "add_camera",
   role: "operator",
   description:
-    "Adds a network camera by its RTSP URL (a login in the URL or as username/password); answers once it has been checked.",
-  params: z.object({
-    rtsp_url: rtspUrl,
-    username: login.optional(),
-    password: login.optional(),
-    name: name.optional(),
-  }),
+    "Adds a network camera by its ONVIF address (stream from its media profile) or by an RTSP URL; answers once it has been checked.",
+  params: z
+    .object({
+      onvif_address: onvifAddress.optional(),
+      rtsp_url: rtspUrl.optional(),
+      username: login.optional(),
+      password: login.optional(),
+      name: name.optional(),
+      profile: profile.optional(),
+    })
+    .refine((params) => (params.onvif_address === undefined) !== (params.rtsp_url === undefined), {
+      message: "give either onvif_address or rtsp_url",
+    })
+    .refine((params) => params.profile === undefined || params.onvif_address !== undefined, {
+      message: "profile is for cameras added by onvif_address",
+    }),
   handler: async (params, { services, connection }) => {
-    const camera = await services.cameraManagement.add({
-      rtspUrl: params.rtsp_url,
-      username: params.username,
-      password: params.password,
-      name: params.name,
-    });
+    const { username, password, name } = params;
+    const camera = await services.cameraManagement.add(
+      params.onvif_address !== undefined
+        ? { onvifAddress: params.onvif_address, username, password, name, profile: params.profile }
+        : { rtspUrl: params.rtsp_url ?? "", username, password, name },
+    );
     return cameraStatus(services, camera, connection.host);
   },
 });
@@ -54,7 +78,7 @@ export const updateCamera = defineMethod({
   name: "update_camera",
   role: "operator",
   description:
-    "Renames a camera; for a network camera also changes its RTSP URL or login (then checks it again).",
+    "Renames a camera; for a network camera also changes its login, its RTSP URL or its ONVIF profile (then checks it again).",
   params: z
     .object({
       device: deviceId,
@@ -62,13 +86,14 @@ export const updateCamera = defineMethod({
       rtsp_url: rtspUrl.optional(),
       username: login.optional(),
       password: login.optional(),
+      profile: profile.optional(),
     })
     .refine(
       (params) =>
-        [params.name, params.rtsp_url, params.username, params.password].some(
+        [params.name, params.rtsp_url, params.username, params.password, params.profile].some(
           (value) => value !== undefined,
         ),
-      { message: "nothing to change: give name, rtsp_url, username or password" },
+      { message: "nothing to change: give name, rtsp_url, username, password or profile" },
     ),
   handler: async ({ device, ...changes }, { services, connection }) => {
     const camera = await services.cameraManagement.update(device, {
@@ -76,6 +101,7 @@ export const updateCamera = defineMethod({
       rtspUrl: changes.rtsp_url,
       username: changes.username,
       password: changes.password,
+      profile: changes.profile,
     });
     return cameraStatus(services, camera, connection.host);
   },
@@ -90,5 +116,20 @@ export const removeCamera = defineMethod({
   handler: ({ device }, { services }) => {
     services.cameraManagement.remove(device);
     return { device, removed: true };
+  },
+});
+
+export const getCameraProfiles = defineMethod({
+  name: "get_camera_profiles",
+  role: "operator",
+  description:
+    "An ONVIF camera's media profiles, asked from the camera: token, name, video (encoding, size, rate) or null, PTZ, and which one is used.",
+  params: z.object({ device: deviceId }),
+  handler: async ({ device }, { services }) => {
+    const profiles = await services.cameraManagement.profiles(device);
+    return {
+      device,
+      profiles: profiles.map((entry) => ({ ...entry, video: entry.video ?? null })),
+    };
   },
 });

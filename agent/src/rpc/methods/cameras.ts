@@ -47,14 +47,17 @@ export const getCameraStatus = defineMethod({
 export const getCameraCapabilities = defineMethod({
   name: "get_camera_capabilities",
   role: "viewer",
-  description: "Pixel formats, frame sizes and frame rates the camera's driver reports.",
+  description:
+    "Pixel formats (codecs for network cameras), frame sizes and rates the camera reports, and what PTZ it supports.",
   params: z.object({ device: deviceId }),
-  handler: ({ device }, { services }) => {
+  handler: async ({ device }, { services }) => {
     const camera = services.cameras.get(device);
     const { capabilities } = camera.source;
     return {
       device: camera.id,
+      source: camera.source.kind,
       ...capabilitySummary(capabilities),
+      ptz: await services.ptz.capabilities(camera.id),
       // CONFIRMED: probed while connected; DISCONNECTED: last known; NONE: never probed.
       validation_status: !capabilities
         ? "NONE"

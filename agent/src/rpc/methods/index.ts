@@ -1,10 +1,19 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
 import { createBackupMethod, deleteBackup, listBackups } from "./backups.ts";
-import { addCamera, removeCamera, updateCamera } from "./camera-management.ts";
+import { addCamera, getCameraProfiles, removeCamera, updateCamera } from "./camera-management.ts";
 import { getCameraCapabilities, getCameraList, getCameraStatus } from "./cameras.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./events.ts";
 import { recordingFileMethods, snapshotFileMethods } from "./files.ts";
+import {
+  getPtzPresets,
+  gotoPtzPreset,
+  ptzHome,
+  ptzMove,
+  ptzStop,
+  removePtzPreset,
+  setPtzPreset,
+} from "./ptz.ts";
 import { startRecording, stopRecording } from "./recording.ts";
 import { discoverMethod } from "./rpc-discover.ts";
 import { authenticate, ping } from "./session.ts";
@@ -28,6 +37,14 @@ const listed: readonly RpcMethod[] = [
   addCamera,
   updateCamera,
   removeCamera,
+  getCameraProfiles,
+  ptzMove,
+  ptzStop,
+  ptzHome,
+  getPtzPresets,
+  setPtzPreset,
+  gotoPtzPreset,
+  removePtzPreset,
   subscribeEvents,
   unsubscribeEvents,
   getSubscriptionStats,
