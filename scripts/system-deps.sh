@@ -23,6 +23,8 @@ declare -A package_of=(
   # Update bundles: the whole-bundle check is tested against bundles RAUC makes.
   [rauc]=rauc
   [mksquashfs]=squashfs-tools
+  # ONVIF discovery tests: multicast inside a network namespace of their own.
+  [ip]=iproute2
 )
 
 # GStreamer's RTSP server (the tests' real RTSP source) for the system python3.

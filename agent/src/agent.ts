@@ -8,6 +8,7 @@ import { LoginThrottle } from "./auth/login-throttle.ts";
 import { BackupService } from "./backup/backup-service.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
+import { OnvifDiscovery } from "./cameras/onvif/onvif-discovery.ts";
 import { OnvifSessions } from "./cameras/onvif/onvif-sessions.ts";
 import { CameraRegistry } from "./cameras/registry.ts";
 import { NetworkCameraStore } from "./cameras/rtsp/network-camera-store.ts";
@@ -163,6 +164,17 @@ export async function startAgent(
   const activity = new Activity(sessions);
   const notifier = new Notifier(() => sessions);
 
+  const onvifDiscovery = new OnvifDiscovery(
+    {
+      enabled: config.discovery.onvif.enabled,
+      intervalMs: config.discovery.onvif.interval,
+      probeTimeoutMs: config.discovery.onvif.probe_timeout,
+    },
+    registry,
+    notifier,
+    log,
+  );
+
   // The MediaMTX side and the domain services.
   const client = new MediaMtxClient({
     baseUrl: config.mediamtx.api_url,
@@ -249,6 +261,7 @@ export async function startAgent(
       config.limits.max_cameras,
     ),
     ptz: new PtzControl(cameras, networkCameras, onvifSessions),
+    onvifDiscovery,
     discovery,
     notifier,
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
@@ -332,6 +345,11 @@ export async function startAgent(
       start: () => networkWatch.start(),
       stop: () => networkWatch.stop(),
       health: networkWatch.healthComponent(),
+    },
+    {
+      name: "onvif discovery",
+      start: () => onvifDiscovery.start(),
+      stop: () => onvifDiscovery.stop(),
     },
     {
       name: "recordings",

@@ -2,6 +2,7 @@ import type { Authenticator } from "./auth/authenticator.ts";
 import type { LoginThrottle } from "./auth/login-throttle.ts";
 import type { BackupService } from "./backup/backup-service.ts";
 import type { BuildInfo } from "./build-info.ts";
+import type { OnvifDiscovery } from "./cameras/onvif/onvif-discovery.ts";
 import type { UsbDiscovery } from "./cameras/usb/discovery.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import type { Logger } from "./log/logger.ts";
@@ -36,6 +37,8 @@ export interface AgentServices {
   cameras: CameraCatalog;
   /** Adding, changing and removing cameras by hand. */
   cameraManagement: CameraManagement;
+  /** WS-Discovery of ONVIF cameras on the LAN. */
+  onvifDiscovery: Pick<OnvifDiscovery, "discover">;
   /** Pan, tilt, zoom and presets of ONVIF cameras. */
   ptz: PtzControl;
   /** Undefined when discovery.usb.enabled is false. */

@@ -194,6 +194,7 @@ describe("rpc.discover", () => {
         "update_camera",
         "remove_camera",
         "get_camera_profiles",
+        "discover_cameras",
         "ptz_move",
         "ptz_stop",
         "ptz_home",

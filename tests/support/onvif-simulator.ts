@@ -8,6 +8,7 @@
 // SOAP faults with the subcodes real devices use (ter:NotAuthorized, ter:ActionNotSupported,
 // ter:InvalidArgVal, ter:NoProfile, ter:NoToken). `misbehave` injects a slow or broken device.
 import { createHash, randomBytes } from "node:crypto";
+import { createSocket, type Socket } from "node:dgram";
 import type { Server } from "bun";
 
 export interface OnvifSimulatorOptions {
@@ -58,6 +59,7 @@ export class OnvifSimulator {
   refusedLogins = 0;
   snapshotRequests = 0;
   private server: Server<undefined> | undefined;
+  private discovery: Socket | undefined;
   private nextPreset = 1;
   private readonly nonces = new Map<string, string>();
 
@@ -86,6 +88,35 @@ export class OnvifSimulator {
   stop(): void {
     this.server?.stop(true);
     this.server = undefined;
+    this.discovery?.close();
+    this.discovery = undefined;
+  }
+
+  /**
+   * Answers WS-Discovery probes for NetworkVideoTransmitter on 239.255.255.250:3702 with a
+   * ProbeMatch (unicast to the prober, RelatesTo its MessageID), as ONVIF devices do. Needs a
+   * network with multicast: the tests make one in a network namespace.
+   */
+  async answerDiscovery(urn: string, scopes: string[]): Promise<void> {
+    const socket = createSocket({ type: "udp4", reuseAddr: true });
+    this.discovery = socket;
+    socket.on("message", (message, sender) => {
+      const text = message.toString();
+      const id = /<(?:\w+:)?MessageID[^>]*>([^<]+)</.exec(text)?.[1];
+      if (!id || !/NetworkVideoTransmitter/.test(text)) return;
+      const reply = `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"
+        xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"
+        xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header>
+        <a:MessageID>urn:uuid:${randomBytes(16).toString("hex")}</a:MessageID><a:RelatesTo>${id}</a:RelatesTo>
+        <a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>
+        <a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action></s:Header>
+        <s:Body><d:ProbeMatches><d:ProbeMatch><a:EndpointReference><a:Address>${urn}</a:Address></a:EndpointReference>
+        <d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>${scopes.join(" ")}</d:Scopes>
+        <d:XAddrs>${this.address}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>`;
+      socket.send(reply, sender.port, sender.address);
+    });
+    await new Promise<void>((resolve) => socket.bind(3702, resolve));
+    socket.addMembership("239.255.255.250");
   }
 
   private deviceNow(): Date {

@@ -98,6 +98,14 @@ const networkDiscoverySchema = z.strictObject({
   max_backoff: durationAtLeast(100, "100ms").prefault("5m"),
 });
 
+const onvifDiscoverySchema = z.strictObject({
+  enabled: z.boolean().prefault(false),
+  interval: durationAtLeast(10_000, "10s").prefault("5m"),
+  probe_timeout: durationAtLeast(500, "500ms")
+    .refine((value) => value <= 30_000, { message: "must be at most 30s" })
+    .prefault("3s"),
+});
+
 const mediamtxSchema = z.strictObject({
   api_url: z
     .string()
@@ -157,6 +165,7 @@ export const configSchema = z
       .strictObject({
         usb: usbDiscoverySchema.prefault({}),
         network: networkDiscoverySchema.prefault({}),
+        onvif: onvifDiscoverySchema.prefault({}),
       })
       .prefault({}),
     backup: z.strictObject({ keep: z.number().int().min(1).max(365).prefault(7) }).prefault({}),

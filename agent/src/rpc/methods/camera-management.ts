@@ -133,3 +133,27 @@ export const getCameraProfiles = defineMethod({
     };
   },
 });
+
+export const discoverCameras = defineMethod({
+  name: "discover_cameras",
+  role: "operator",
+  description:
+    "Probes the LAN for ONVIF cameras (WS-Discovery, discovery.onvif.probe_timeout) and lists every one seen since the agent started, with whether it was added.",
+  params: z.object({}),
+  handler: async (_params, { services }) => {
+    const devices = await services.onvifDiscovery.discover();
+    return {
+      cameras: devices.map((device) => ({
+        address: device.address,
+        urn: device.urn,
+        name: device.name,
+        hardware: device.hardware,
+        location: device.location,
+        added_as: device.addedAs ?? null,
+        first_seen: device.firstSeen,
+        last_seen: device.lastSeen,
+      })),
+      total: devices.length,
+    };
+  },
+});

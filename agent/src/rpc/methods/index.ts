@@ -1,7 +1,13 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
 import { createBackupMethod, deleteBackup, listBackups } from "./backups.ts";
-import { addCamera, getCameraProfiles, removeCamera, updateCamera } from "./camera-management.ts";
+import {
+  addCamera,
+  discoverCameras,
+  getCameraProfiles,
+  removeCamera,
+  updateCamera,
+} from "./camera-management.ts";
 import { getCameraCapabilities, getCameraList, getCameraStatus } from "./cameras.ts";
 import { getSubscriptionStats, subscribeEvents, unsubscribeEvents } from "./events.ts";
 import { recordingFileMethods, snapshotFileMethods } from "./files.ts";
@@ -38,6 +44,7 @@ const listed: readonly RpcMethod[] = [
   updateCamera,
   removeCamera,
   getCameraProfiles,
+  discoverCameras,
   ptzMove,
   ptzStop,
   ptzHome,
