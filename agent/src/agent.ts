@@ -169,6 +169,7 @@ export async function startAgent(
       enabled: config.discovery.onvif.enabled,
       intervalMs: config.discovery.onvif.interval,
       probeTimeoutMs: config.discovery.onvif.probe_timeout,
+      networkInterface: config.discovery.onvif.interface,
     },
     registry,
     notifier,

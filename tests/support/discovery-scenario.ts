@@ -17,7 +17,7 @@ const cameras = [1, 2].map((n) =>
 const agent = await startTestAgent({
   discovery: {
     usb: { enabled: false },
-    onvif: { enabled: true, interval: "1h", probe_timeout: "1s" },
+    onvif: { enabled: true, interval: "1h", probe_timeout: "1s", interface: "lo" },
   },
 });
 const operator = await RpcClient.connect(agent.wsUrl);

@@ -51,6 +51,8 @@ export async function startTestAgent(
         sysfs_root: join(dir, "sys"),
         dev_root: join(dir, "dev"),
       },
+      // WS-Discovery probes stay on this machine (the discovery test makes its own network).
+      onvif: { interface: "lo" },
     },
   };
   const merged: Overrides = { ...base };

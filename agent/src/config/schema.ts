@@ -104,6 +104,11 @@ const onvifDiscoverySchema = z.strictObject({
   probe_timeout: durationAtLeast(500, "500ms")
     .refine((value) => value <= 30_000, { message: "must be at most 30s" })
     .prefault("3s"),
+  /** The network interface probes go out on (e.g. the camera LAN's); empty: the default route's. */
+  interface: z
+    .string()
+    .regex(/^[\w.:-]{0,15}$/, { message: 'expected an interface name such as "eth1"' })
+    .prefault(""),
 });
 
 const mediamtxSchema = z.strictObject({

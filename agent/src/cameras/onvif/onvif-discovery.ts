@@ -1,3 +1,4 @@
+import { domainErrors } from "../../domain-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { Notifier } from "../../notifications/notifier.ts";
 import { coalesced } from "../../util/coalesced.ts";
@@ -24,6 +25,8 @@ export interface OnvifDiscoveryOptions {
   enabled: boolean;
   intervalMs: number;
   probeTimeoutMs: number;
+  /** discovery.onvif.interface: where probes go out; empty for the default route's. */
+  networkInterface: string;
 }
 
 /**
@@ -69,12 +72,12 @@ export class OnvifDiscovery {
   private async probe(): Promise<void> {
     let matches: Awaited<ReturnType<typeof probeOnvifDevices>>;
     try {
-      matches = await probeOnvifDevices(this.options.probeTimeoutMs);
+      matches = await probeOnvifDevices(this.options.probeTimeoutMs, this.options.networkInterface);
       this.lastError = undefined;
     } catch (error) {
       this.lastError = (error as Error).message;
       this.log.warn({ err: error }, "ONVIF discovery probe failed");
-      throw error;
+      throw domainErrors.dependencyFailed("WS-Discovery", this.lastError);
     }
     const now = isoUtc();
     for (const match of matches) {
