@@ -1,4 +1,4 @@
-import { Cam } from "onvif";
+import type { Cam } from "onvif";
 import { z } from "zod";
 
 // The npm `onvif` client does the SOAP, the WS-Security digest and the camera's clock offset
@@ -122,6 +122,9 @@ export class OnvifDevice {
     login: OnvifLogin,
     timeoutMs: number,
   ): Promise<OnvifDevice> {
+    // Loaded with the first ONVIF camera: the client and its XML parser cost about 2 MiB of
+    // memory, which boxes with USB cameras only need not pay.
+    const { Cam } = await import("onvif");
     const cam = new Cam({
       hostname: address.hostname,
       port: address.port,
