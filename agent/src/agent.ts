@@ -268,7 +268,7 @@ export async function startAgent(
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     retention,
     recordings,
-    snapshots: new SnapshotService(cameras, guard, loop, notifier, config),
+    snapshots: new SnapshotService(cameras, guard, loop, notifier, config, log),
     streams: new StreamControl(cameras, sources, alwaysOn, loop, config.streams.mode),
     streamStatus: new StreamStatus(probe, client),
     library: new MediaLibrary(config, recorder, log),

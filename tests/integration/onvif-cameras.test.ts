@@ -14,6 +14,7 @@ import { freePort, startTestAgent, type TestAgent } from "../support/test-agent.
 const LOGIN = { username: "admin", password: "0nvif-pw" };
 const dir = mkdtempSync(join(tmpdir(), "camera-agent-onvif-"));
 let stream: RtspTestServer;
+let mediamtxRtsp: RtspTestServer;
 let streamPort: number;
 let camera: OnvifSimulator;
 let jpeg: Uint8Array;
@@ -48,9 +49,13 @@ beforeAll(async () => {
     port: streamPort,
     login: { user: LOGIN.username, password: LOGIN.password },
   });
+  // Stands in for MediaMTX's RTSP output: where a snapshot from the stream reads camera0.
+  mediamtxRtsp = await startRtspTestServer(["camera0"]);
   // The camera's clock is an hour ahead: WS-Security must allow for it.
   camera = simulator({ skewMs: 3_600_000 });
   agent = await startTestAgent({
+    mediamtx: { rtsp_url: mediamtxRtsp.url },
+    snapshots: { timeout: "10s" },
     discovery: {
       usb: { enabled: false },
       network: { check_interval: "300ms", check_timeout: "1500ms", max_backoff: "1s" },
@@ -68,6 +73,7 @@ afterAll(async () => {
   await agent.stop();
   camera.stop();
   stream.stop();
+  mediamtxRtsp.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -143,6 +149,32 @@ describe("adding by ONVIF address", () => {
     const saved = readFileSync(join(agent.config.storage.root, "snapshots", taken.filename));
     expect(Buffer.compare(saved, Buffer.from(jpeg))).toBe(0);
     expect(taken.file_size).toBe(jpeg.length);
+  });
+
+  test("a failing snapshot URI: a frame from the stream instead, and a log line saying so", async () => {
+    camera.snapshotFails = true;
+    try {
+      const taken = (await operator.result("take_snapshot", { device: "camera0" })) as {
+        filename: string;
+      };
+      const probe = Bun.spawnSync([
+        "ffprobe",
+        "-v",
+        "error",
+        "-show_entries",
+        "stream=width,height",
+        "-of",
+        "csv=p=0",
+        join(agent.config.storage.root, "snapshots", taken.filename),
+      ]);
+      // The stream's frame (320x240), not the camera's still (640x360).
+      expect(probe.stdout.toString().trim()).toBe("320,240");
+      expect(
+        agent.logs.some((line) => line.includes("snapshot URI failed") && line.includes("500")),
+      ).toBe(true);
+    } finally {
+      camera.snapshotFails = false;
+    }
   });
 
   test("another profile: MediaMTX pulls its stream; a profile without video or none at all is refused", async () => {

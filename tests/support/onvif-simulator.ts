@@ -58,6 +58,8 @@ export class OnvifSimulator {
   /** Requests refused for their login (bad digest, stale Created, no token). */
   refusedLogins = 0;
   snapshotRequests = 0;
+  /** The snapshot URI answers 500 (cameras' web servers do). */
+  snapshotFails = false;
   private server: Server<undefined> | undefined;
   private discovery: Socket | undefined;
   private nextPreset = 1;
@@ -354,6 +356,7 @@ export class OnvifSimulator {
 
   /** The snapshot URI: HTTP Digest (qop=auth), as cameras protect it. */
   private snapshot(request: Request): Response {
+    if (this.snapshotFails) return new Response("snapshot service busy", { status: 500 });
     const header = request.headers.get("authorization") ?? "";
     const params = new Map(
       [...header.matchAll(/(\w+)="?([^",]*)"?/g)].map((match) => [match[1] ?? "", match[2] ?? ""]),

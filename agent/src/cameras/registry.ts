@@ -50,40 +50,51 @@ export class CameraRegistry {
 
   /**
    * The camera for an identity, allocating and persisting its id the first time. A removed
-   * camera's identity gets its old id back (and `name`).
+   * camera's identity gets its old id back (and `name`). `also` runs in the same transaction
+   * (the source's own rows), so a camera is never stored without them.
    */
-  ensure(identity: string, kind: SourceKind, name: string): Camera {
+  ensure(identity: string, kind: SourceKind, name: string, also?: (id: string) => void): Camera {
     const known = this.byIdentity(identity);
-    if (known) return known;
+    if (known) {
+      if (also) this.db.transaction(() => also(known.id))();
+      return known;
+    }
     const allocate = this.db.transaction(() => {
-      const removed = this.db
-        .query("SELECT id FROM cameras WHERE identity = ? AND removed_at IS NOT NULL")
-        .get(identity) as { id: string } | null;
-      if (removed) {
-        this.db
-          .query("UPDATE cameras SET removed_at = NULL, kind = ?, name = ? WHERE id = ?")
-          .run(kind, name, removed.id);
-        return removed.id;
-      }
-      const used = this.db.query("SELECT number FROM cameras ORDER BY number").all() as Array<{
-        number: number;
-      }>;
-      let number = 0;
-      for (const row of used) {
-        if (row.number !== number) break;
-        number++;
-      }
-      const id = cameraId(number);
-      this.db
-        .query(
-          "INSERT INTO cameras (id, number, identity, kind, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .run(id, number, identity, kind, name, isoUtc());
+      const id = this.allocate(identity, kind, name);
+      also?.(id);
       return id;
     });
     const camera = unseen({ id: allocate(), identity, kind, name });
     this.cameras.set(camera.id, camera);
     return camera;
+  }
+
+  /** Inside ensure's transaction: a removed camera's id back, else the lowest free number. */
+  private allocate(identity: string, kind: SourceKind, name: string): string {
+    const removed = this.db
+      .query("SELECT id FROM cameras WHERE identity = ? AND removed_at IS NOT NULL")
+      .get(identity) as { id: string } | null;
+    if (removed) {
+      this.db
+        .query("UPDATE cameras SET removed_at = NULL, kind = ?, name = ? WHERE id = ?")
+        .run(kind, name, removed.id);
+      return removed.id;
+    }
+    const used = this.db.query("SELECT number FROM cameras ORDER BY number").all() as Array<{
+      number: number;
+    }>;
+    let number = 0;
+    for (const row of used) {
+      if (row.number !== number) break;
+      number++;
+    }
+    const id = cameraId(number);
+    this.db
+      .query(
+        "INSERT INTO cameras (id, number, identity, kind, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(id, number, identity, kind, name, isoUtc());
+    return id;
   }
 
   /** A camera's identity changed (a network camera given a new address): same id. */

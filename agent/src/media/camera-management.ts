@@ -33,8 +33,9 @@ export interface ProfileView {
 
 /**
  * Adding, changing and removing cameras by hand (network cameras; USB cameras come and go
- * with their plug, and can only be renamed). Each change is one database transaction; the
- * answer waits for the camera's first reachability check, bounded by its timeout.
+ * with their plug, and can only be renamed). A camera and its source's row are stored in one
+ * transaction; the answer waits for the camera's first reachability check, bounded by its
+ * timeout.
  */
 export class CameraManagement {
   constructor(
@@ -56,13 +57,14 @@ export class CameraManagement {
       urlIdentity(url),
       "rtsp",
       input.name ?? `Camera at ${new URL(url).host}`,
+      (id) =>
+        this.store.put({
+          id,
+          url,
+          username: input.username ?? username ?? "",
+          password: input.password ?? password ?? "",
+        }),
     );
-    this.store.put({
-      id: camera.id,
-      url,
-      username: input.username ?? username ?? "",
-      password: input.password ?? password ?? "",
-    });
     return this.checked(camera.id);
   }
 
@@ -73,14 +75,15 @@ export class CameraManagement {
     const plan = await onvifPlan(() =>
       planOnvifCamera(address, login, input.profile, this.sessions.timeoutMs),
     );
+    // Asking the camera took a while: another add may have taken its place or the last slot.
+    this.assertNew(address.url);
     const camera = this.registry.ensure(
       address.url,
       "onvif",
       input.name ?? (plan.model || `Camera at ${address.hostname}`),
+      (id) => this.store.put({ id, ...plan.record }),
     );
-    const record = { id: camera.id, ...plan.record };
-    this.store.put(record);
-    this.sessions.adopt(record, plan.device);
+    this.sessions.adopt({ id: camera.id, ...plan.record }, plan.device);
     return this.checked(camera.id);
   }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { resolutionOf } from "../cameras/camera-view.ts";
 import type { AgentConfig } from "../config/schema.ts";
 import { domainErrors } from "../domain-error.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Notifier } from "../notifications/notifier.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { isoUtc } from "../util/time.ts";
@@ -28,13 +29,13 @@ export class SnapshotService {
     private readonly media: MediaServer,
     private readonly notifier: Notifier,
     private readonly config: AgentConfig,
+    private readonly log: Logger,
   ) {}
 
   /** `filename`: a plain name ending in .jpg (checked by the caller's schema), else generated. */
   async take(device: string, filename: string | undefined): Promise<TakenSnapshot> {
     const camera = this.cameras.connected(device);
     await this.guard.assertRoom();
-    this.media.assertAvailable();
     const now = Date.now();
     const directory = directoryFor(this.config, "snapshots");
     const stamp = isoUtc(now).slice(0, 19).replace("T", "_").replaceAll(":", "-");
@@ -43,9 +44,16 @@ export class SnapshotService {
     if (existsSync(join(directory, name))) name = `${name.slice(0, -4)}-${now % 1000}.jpg`;
     const target = join(directory, name);
     let size: number;
-    // A camera's own still (ONVIF snapshot URI) is full quality and costs no decoding here;
-    // when it fails, one frame from the stream still answers.
-    const still = await this.cameras.stillImage(camera)?.catch(() => undefined);
+    // A camera's own still (ONVIF snapshot URI) is full quality and costs no decoding here
+    // (nor MediaMTX); when it fails, one frame from the stream still answers.
+    const still = await this.cameras.stillImage(camera)?.catch((error: unknown) => {
+      this.log.warn(
+        { camera: camera.id, reason: (error as Error).message },
+        "the camera's snapshot URI failed: taking a frame from its stream instead",
+      );
+      return undefined;
+    });
+    if (!still) this.media.assertAvailable();
     try {
       if (still) {
         await writeFileAtomic(target, still, { mode: 0o640 });
