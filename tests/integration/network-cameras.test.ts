@@ -314,6 +314,54 @@ describe("bad input", () => {
   });
 });
 
+describe("changing", () => {
+  test("a new URL keeps the camera's id; another camera's URL is refused", async () => {
+    const port = freePort();
+    const added = (await operator.result("add_camera", {
+      rtsp_url: `rtsp://127.0.0.1:${port}/old`,
+    })) as Status;
+    const moved = (await operator.result("update_camera", {
+      device: added.device,
+      rtsp_url: `rtsp://admin:${encodeURIComponent(PASSWORD)}@127.0.0.1:${camera.port}/stream1?moved=1`,
+    })) as Status;
+    expect(moved).toMatchObject({ device: added.device, status: "CONNECTED" });
+    await eventually(() =>
+      String(agent.mediamtx.pathConfigs().get(added.device)?.source).endsWith("?moved=1"),
+    );
+    const taken = await operator.call("update_camera", {
+      device: added.device,
+      rtsp_url: `rtsp://127.0.0.1:${camera.port}/stream1`,
+    });
+    expect(taken.error?.code).toBe(-32020);
+    expect(JSON.stringify(taken.error)).toContain("already added as camera0");
+    await operator.result("remove_camera", { device: added.device });
+  });
+
+  test("concurrent adds of one stream make one camera; the limit counts every camera", async () => {
+    const url = `rtsp://127.0.0.1:${freePort()}/same`;
+    const replies = await Promise.all(
+      [1, 2, 3].map(() => operator.call("add_camera", { rtsp_url: url })),
+    );
+    const added = replies.filter((reply) => reply.result !== undefined);
+    expect(added).toHaveLength(1);
+    expect(replies.filter((reply) => reply.error?.code === -32020)).toHaveLength(2);
+    await operator.result("remove_camera", { device: (added[0]?.result as Status).device });
+    // limits.max_cameras is 16 by default: fill up to it, then one more is refused.
+    const { total } = (await operator.result("get_camera_list")) as { total: number };
+    const extra: string[] = [];
+    for (let n = total; n < 16; n++) {
+      const reply = (await operator.result("add_camera", {
+        rtsp_url: `rtsp://127.0.0.1:1/fill${n}`,
+      })) as Status;
+      extra.push(reply.device);
+    }
+    const over = await operator.call("add_camera", { rtsp_url: "rtsp://127.0.0.1:1/one-too-many" });
+    expect(over.error?.code).toBe(-32020);
+    expect(JSON.stringify(over.error)).toContain("limits.max_cameras");
+    for (const device of extra) await operator.result("remove_camera", { device });
+  });
+});
+
 describe("removing and keeping", () => {
   test("renaming is heard by every client", async () => {
     watcher.drainInbox();

@@ -291,6 +291,34 @@ describe("USB discovery", () => {
     await eventually(async () => (await statusOf(rpc, "camera3")) === "CONNECTED");
   });
 
+  test("a USB camera can be renamed (kept across restarts and replugs) but not removed or re-pointed", async () => {
+    const v4l = world();
+    plugC920(v4l);
+    let agent = await agentFor(v4l);
+    let rpc = await client(agent, "admin");
+    await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
+    await rpc.result("update_camera", { device: "camera0", name: "Front desk" });
+    expect((await list(rpc)).cameras[0]?.name).toBe("Front desk");
+    expect((await rpc.call("remove_camera", { device: "camera0" })).error?.code).toBe(-32030);
+    expect(
+      (await rpc.call("update_camera", { device: "camera0", rtsp_url: "rtsp://h/x" })).error?.code,
+    ).toBe(-32030);
+    await rpc.close();
+    await agent.stop();
+    v4l.unplug("video0");
+    v4l.plug({
+      port: "1-1",
+      serial: "A1B2C3D4",
+      label: "HD Pro Webcam C920",
+      node: "video4",
+      probe: C920,
+    });
+    agent = await agentFor(v4l);
+    rpc = await client(agent);
+    await eventually(async () => (await statusOf(rpc, "camera0")) === "CONNECTED");
+    expect((await list(rpc)).cameras[0]?.name).toBe("Front desk");
+  });
+
   test("probe failures: busy, permission denied, garbage, hang → ERROR with a reason, retried until fixed", async () => {
     const v4l = world();
     v4l.plug({
