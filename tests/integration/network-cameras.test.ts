@@ -245,6 +245,43 @@ describe("reachability", () => {
     }
   });
 
+  test("a camera that hangs up after asking for the login: asked again on a new connection", async () => {
+    let connections = 0;
+    const picky: Server = createServer((socket) => {
+      connections++;
+      socket.on("error", () => {});
+      socket.on("data", (data) => {
+        // Hung up: whatever else arrives on this connection goes unanswered.
+        if (socket.writableEnded) return;
+        const request = data.toString();
+        const sequence = /CSeq: (\d+)/.exec(request)?.[1];
+        if (!request.includes("Authorization: Basic")) {
+          socket.end(
+            `RTSP/1.0 401 Unauthorized\r\nCSeq: ${sequence}\r\nWWW-Authenticate: Basic realm="cam"\r\n\r\n`,
+          );
+          return;
+        }
+        const sdp =
+          "v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=x-dimensions:800,600\r\n";
+        socket.end(
+          `RTSP/1.0 200 OK\r\nCSeq: ${sequence}\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`,
+        );
+      });
+    }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => picky.once("listening", resolve));
+    const port = (picky.address() as { port: number }).port;
+    try {
+      const added = (await operator.result("add_camera", {
+        rtsp_url: `rtsp://u:p@127.0.0.1:${port}/picky`,
+      })) as Status;
+      expect(added).toMatchObject({ status: "CONNECTED", resolution: "800x600" });
+      expect(connections).toBeGreaterThanOrEqual(2);
+      await operator.result("remove_camera", { device: added.device });
+    } finally {
+      picky.close();
+    }
+  });
+
   test("something that is not an RTSP server: ERROR", async () => {
     const http = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hi") });
     try {

@@ -39,15 +39,11 @@ export async function describeStream(options: DescribeOptions): Promise<Describe
   const port = Number(target.port || 554);
   const host = target.hostname.replace(/^\[|\]$/g, "");
   const deadline = Date.now() + options.timeoutMs;
-  let socket: Socket;
+  const dial = () => Connection.open(host, port, Math.max(1, deadline - Date.now()));
+  let connection: Connection | undefined;
   try {
-    socket = await open(host, port, options.timeoutMs);
-  } catch (error) {
-    return failure(error);
-  }
-  const reader = new AnswerReader(socket);
-  try {
-    let answer = await exchange(socket, reader, options.url, 1, undefined, deadline);
+    connection = await dial();
+    let answer = await connection.describe(options.url, 1, undefined, deadline);
     if (answer.status === 401 && options.username !== "") {
       const authorization = answerChallenge(answer.headers.get("www-authenticate") ?? [], {
         method: "DESCRIBE",
@@ -62,7 +58,15 @@ export async function describeStream(options: DescribeOptions): Promise<Describe
           message: "the camera asks for a login in a way this agent does not support",
         };
       }
-      answer = await exchange(socket, reader, options.url, 2, authorization, deadline);
+      try {
+        answer = await connection.describe(options.url, 2, authorization, deadline);
+      } catch (error) {
+        // Some cameras close the connection after a 401: ask again on a new one.
+        if (!(error instanceof ConnectionClosed)) throw error;
+        connection.close();
+        connection = await dial();
+        answer = await connection.describe(options.url, 2, authorization, deadline);
+      }
     }
     if (answer.status === 200) return { ok: true, sdp: answer.body };
     if (answer.status === 401) {
@@ -81,69 +85,73 @@ export async function describeStream(options: DescribeOptions): Promise<Describe
   } catch (error) {
     return failure(error);
   } finally {
-    socket.destroy();
+    connection?.close();
   }
 }
 
-function open(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new DescribeError("timeout", `no connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
-
-async function exchange(
-  socket: Socket,
-  reader: AnswerReader,
-  url: string,
-  sequence: number,
-  authorization: string | undefined,
-  deadline: number,
-): Promise<Answer> {
-  const lines = [
-    `DESCRIBE ${url} RTSP/1.0`,
-    `CSeq: ${sequence}`,
-    "Accept: application/sdp",
-    "User-Agent: camera-agent",
-    ...(authorization ? [`Authorization: ${authorization}`] : []),
-  ];
-  socket.write(`${lines.join("\r\n")}\r\n\r\n`);
-  return reader.next(deadline);
-}
-
-/** Reads one RTSP answer at a time from the socket's bytes. */
-class AnswerReader {
+/** One TCP connection to the camera, reading one RTSP answer at a time from its bytes. */
+class Connection {
   private buffer = Buffer.alloc(0);
   private waiting: (() => void) | undefined;
   private ended: Error | undefined;
 
-  constructor(socket: Socket) {
+  static open(host: string, port: number, timeoutMs: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new DescribeError("timeout", `no connection within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve(new Connection(socket));
+      });
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  private constructor(private readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.waiting?.();
     });
     socket.on("error", (error) => {
-      this.ended = error;
+      const code = (error as { code?: string }).code;
+      this.ended = code === "ECONNRESET" || code === "EPIPE" ? new ConnectionClosed() : error;
       this.waiting?.();
     });
     socket.on("close", () => {
-      this.ended ??= new DescribeError("not_rtsp", "the camera closed the connection");
+      this.ended ??= new ConnectionClosed();
       this.waiting?.();
     });
   }
 
-  async next(deadline: number): Promise<Answer> {
+  close(): void {
+    this.socket.destroy();
+  }
+
+  describe(
+    url: string,
+    sequence: number,
+    authorization: string | undefined,
+    deadline: number,
+  ): Promise<Answer> {
+    if (this.ended) return Promise.reject(this.ended);
+    const lines = [
+      `DESCRIBE ${url} RTSP/1.0`,
+      `CSeq: ${sequence}`,
+      "Accept: application/sdp",
+      "User-Agent: camera-agent",
+      ...(authorization ? [`Authorization: ${authorization}`] : []),
+    ];
+    this.socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+    return this.next(deadline);
+  }
+
+  private async next(deadline: number): Promise<Answer> {
     for (;;) {
       const answer = this.take();
       if (answer) return answer;
@@ -195,6 +203,13 @@ class DescribeError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The camera hung up before answering. */
+class ConnectionClosed extends DescribeError {
+  constructor() {
+    super("not_rtsp", "the camera closed the connection");
   }
 }
 
