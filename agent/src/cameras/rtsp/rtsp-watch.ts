@@ -49,7 +49,12 @@ export class RtspWatch {
   check(id: string): Promise<void> {
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
-    const next = (this.chains.get(id) ?? Promise.resolve()).then(() => this.checkOnce(id));
+    // A check that throws is a bug; it is logged and must not stop the camera's later checks.
+    const next = (this.chains.get(id) ?? Promise.resolve())
+      .then(() => this.checkOnce(id))
+      .catch((error: unknown) =>
+        this.log.error({ err: error, camera: id }, "network camera check failed"),
+      );
     this.chains.set(id, next);
     void next.finally(() => {
       if (this.chains.get(id) === next) this.chains.delete(id);
