@@ -382,7 +382,9 @@ describe("changing", () => {
     const added = replies.filter((reply) => reply.result !== undefined);
     expect(added).toHaveLength(1);
     expect(replies.filter((reply) => reply.error?.code === -32020)).toHaveLength(2);
-    await operator.result("remove_camera", { device: (added[0]?.result as Status).device });
+    await operator.result("remove_camera", {
+      device: (added[0]?.result as Status | undefined)?.device,
+    });
     // limits.max_cameras is 16 by default: fill up to it, then one more is refused.
     const { total } = (await operator.result("get_camera_list")) as { total: number };
     const extra: string[] = [];
