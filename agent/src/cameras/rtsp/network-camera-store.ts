@@ -50,25 +50,27 @@ function fromRow(row: Row): NetworkCameraRecord {
 /**
  * Network cameras' URLs and logins, in the agent's database (0600, the agent's user only;
  * backups carry it, see docs/backup.md). Rows are written in the registry's transaction.
+ * Read from memory: every camera view and every apply asks for them, per camera and client.
  */
 export class NetworkCameraStore {
-  constructor(private readonly db: Database) {}
+  private readonly records = new Map<string, NetworkCameraRecord>();
 
-  all(): NetworkCameraRecord[] {
-    const rows = this.db
+  constructor(private readonly db: Database) {
+    const rows = db
       .query(
         `SELECT ${COLUMNS} FROM network_cameras n
          JOIN cameras c ON c.id = n.id WHERE c.removed_at IS NULL`,
       )
       .all() as Row[];
-    return rows.map(fromRow);
+    for (const row of rows) this.records.set(row.id, fromRow(row));
+  }
+
+  all(): NetworkCameraRecord[] {
+    return [...this.records.values()];
   }
 
   get(id: string): NetworkCameraRecord | undefined {
-    const row = this.db
-      .query(`SELECT ${COLUMNS} FROM network_cameras n WHERE n.id = ?`)
-      .get(id) as Row | null;
-    return row ? fromRow(row) : undefined;
+    return this.records.get(id);
   }
 
   put(record: NetworkCameraRecord): void {
@@ -89,10 +91,12 @@ export class NetworkCameraStore {
         record.onvif?.profile ?? null,
         record.onvif?.snapshotUrl ?? null,
       );
+    this.records.set(record.id, record);
   }
 
   /** Forgets the login too: a removed camera keeps no secret. */
   delete(id: string): void {
     this.db.query("DELETE FROM network_cameras WHERE id = ?").run(id);
+    this.records.delete(id);
   }
 }

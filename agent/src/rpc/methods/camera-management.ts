@@ -3,45 +3,14 @@ import { z } from "zod";
 import { parseOnvifAddress } from "../../cameras/onvif/onvif-device.ts";
 import { MAX_URL_LENGTH, parseCameraUrl } from "../../cameras/rtsp/camera-url.ts";
 import { defineMethod } from "../method.ts";
-import { deviceId } from "../params.ts";
+import { deviceId, parsedBy, plainText, soapToken } from "../params.ts";
 import { cameraStatus } from "./cameras.ts";
 
-const NO_CONTROLS = /^[^\p{Cc}]*$/u;
-
-const rtspUrl = z
-  .string()
-  .max(MAX_URL_LENGTH)
-  .superRefine((value, context) => {
-    try {
-      parseCameraUrl(value);
-    } catch (error) {
-      context.addIssue({ code: "custom", message: (error as Error).message });
-    }
-  });
-const onvifAddress = z
-  .string()
-  .max(512)
-  .superRefine((value, context) => {
-    try {
-      parseOnvifAddress(value);
-    } catch (error) {
-      context.addIssue({ code: "custom", message: (error as Error).message });
-    }
-  });
-/** Profile tokens go into the camera's SOAP requests: plain tokens only. */
-const profile = z
-  .string()
-  .regex(/^[\w.-]{1,64}$/, { message: "must be a profile token (letters, digits, . _ -)" });
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(NO_CONTROLS, { message: "must not contain control characters" });
-const login = z
-  .string()
-  .max(256)
-  .regex(NO_CONTROLS, { message: "must not contain control characters" });
+const rtspUrl = parsedBy(parseCameraUrl, MAX_URL_LENGTH);
+const onvifAddress = parsedBy(parseOnvifAddress, 512);
+const profile = soapToken("profile");
+const name = plainText(1, 64);
+const login = plainText(0, 256);
 
 export const addCamera = defineMethod({
   name: "add_camera",

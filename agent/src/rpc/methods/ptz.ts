@@ -3,19 +3,11 @@
 import { z } from "zod";
 import type { PtzMove } from "../../media/ptz-control.ts";
 import { defineMethod } from "../method.ts";
-import { deviceId } from "../params.ts";
+import { deviceId, plainText, soapToken } from "../params.ts";
 
 const signed = z.number().min(-1).max(1);
-/** Preset tokens go into the camera's SOAP requests: plain tokens only. */
-const presetToken = z
-  .string()
-  .regex(/^[\w.-]{1,64}$/, { message: "must be a preset token (letters, digits, . _ -)" });
-const presetName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[^\p{Cc}]*$/u, { message: "must not contain control characters" });
+const presetToken = soapToken("preset");
+const presetName = plainText(1, 64);
 
 export const ptzMove = defineMethod({
   name: "ptz_move",
