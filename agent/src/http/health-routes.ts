@@ -22,10 +22,13 @@ export function healthRoutes(
   const app = new Hono<PeerRoutes>();
   const uptimeMs = () => Date.now() - services.startedAt;
 
-  app.use("*", async (c, next) => {
-    await next();
-    for (const [name, value] of Object.entries(NO_CACHE)) c.header(name, value);
-  });
+  // Its own paths only: this app is mounted at the API port's root beside files and the UI.
+  for (const path of ["/health", "/health/*", "/metrics"]) {
+    app.use(path, async (c, next) => {
+      await next();
+      for (const [name, value] of Object.entries(NO_CACHE)) c.header(name, value);
+    });
+  }
 
   const detailsGuard = requireIdentity(services, (c) => {
     const remote = c.env?.remoteAddress;
