@@ -25,6 +25,8 @@ declare -A package_of=(
   [mksquashfs]=squashfs-tools
   # ONVIF discovery tests: multicast inside a network namespace of their own.
   [ip]=iproute2
+  # The dashboard's browser tests drive Debian's chromium (playwright-core downloads nothing).
+  [chromium]=chromium
 )
 
 # GStreamer's RTSP server (the tests' real RTSP source) for the system python3.

@@ -194,6 +194,7 @@ const outcomes = [
       "tests/e2e/backup-restore.test.ts",
     ]),
   ),
+  stage("browser: dashboard (chromium, playwright-core)", bunTests(["tests/browser"])),
   stage(
     "installer in a Debian 12 tree (debootstrap, nspawn)",
     bunTests(["tests/e2e/install.test.ts"]),

@@ -5,6 +5,7 @@ import { ApiKeyStore } from "./auth/api-keys.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import { resolveJwtSecret } from "./auth/jwt-secret.ts";
 import { LoginThrottle } from "./auth/login-throttle.ts";
+import { WebSessions } from "./auth/web-sessions.ts";
 import { BackupService } from "./backup/backup-service.ts";
 import { buildInfo } from "./build-info.ts";
 import { publishCameraChange } from "./cameras/camera-events.ts";
@@ -23,12 +24,14 @@ import { configurationDirectory } from "./config/systemd-directories.ts";
 import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { listen, type PeerRoutes } from "./http/servers.ts";
+import { uiRoutes } from "./http/ui-routes.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { AlwaysOnSet } from "./media/always-on.ts";
 import { CameraCatalog } from "./media/camera-catalog.ts";
 import { CameraManagement } from "./media/camera-management.ts";
 import { DownloadSigner } from "./media/download-token.ts";
+import { LiveView } from "./media/live-view.ts";
 import { MediaLibrary } from "./media/media-library.ts";
 import { PtzControl } from "./media/ptz-control.ts";
 import { Recorder } from "./media/recorder.ts";
@@ -237,11 +240,15 @@ export async function startAgent(
     tasks: () => activity.tasks,
   });
   const backups = new BackupService({ config, ...files }, buildInfo.version, log);
+  const webSessions = new WebSessions(config.ui.session_ttl, config.ui.max_sessions);
   const services: AgentServices = {
     config,
     log,
     build: buildInfo,
-    authenticator: new Authenticator(secret.value, apiKeys, log),
+    authenticator: new Authenticator(secret.value, apiKeys, log, (id) => webSessions.alive(id)),
+    apiKeys,
+    webSessions,
+    liveView: new LiveView(config, cameras, credentials),
     loginThrottle: new LoginThrottle(config.limits.failed_logins_per_minute, 60_000, (address) =>
       log.warn(
         { remote: address, limit: config.limits.failed_logins_per_minute },
@@ -305,10 +312,12 @@ export async function startAgent(
     engine,
     log,
     { rejected: metrics.rejectedConnections, slowConsumers: metrics.slowConsumers },
+    webSessions,
     sessions,
   );
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono<PeerRoutes>().route("/", healthApp).route("/", fileRoutes(services));
+  if (config.ui.enabled) app.route("/", uiRoutes(services));
   const listeners = listen(config, gateway, app, healthApp, async (request) => {
     const body = await request.json().catch(() => undefined);
     const decision = await authorizeMediaRequest(

@@ -1,5 +1,7 @@
+import type { ApiKeyStore } from "./auth/api-keys.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import type { LoginThrottle } from "./auth/login-throttle.ts";
+import type { WebSessions } from "./auth/web-sessions.ts";
 import type { BackupService } from "./backup/backup-service.ts";
 import type { BuildInfo } from "./build-info.ts";
 import type { OnvifDiscovery } from "./cameras/onvif/onvif-discovery.ts";
@@ -9,6 +11,7 @@ import type { Logger } from "./log/logger.ts";
 import type { CameraCatalog } from "./media/camera-catalog.ts";
 import type { CameraManagement } from "./media/camera-management.ts";
 import type { DownloadSigner } from "./media/download-token.ts";
+import type { LiveView } from "./media/live-view.ts";
 import type { MediaLibrary } from "./media/media-library.ts";
 import type { PtzControl } from "./media/ptz-control.ts";
 import type { RecordingControl } from "./media/recording-control.ts";
@@ -30,6 +33,12 @@ export interface AgentServices {
   log: Logger;
   build: BuildInfo;
   authenticator: Authenticator;
+  /** API keys (create, list, revoke); logins go through the authenticator. */
+  apiKeys: ApiKeyStore;
+  /** Signed-in dashboard browsers. */
+  webSessions: WebSessions;
+  /** Live video for the dashboard: WHEP and HLS relayed from MediaMTX on this machine. */
+  liveView: LiveView;
   /** Failed logins per client address, across sockets and HTTP requests. */
   loginThrottle: LoginThrottle;
   health: HealthReporter;

@@ -56,6 +56,8 @@ export interface SimulatorOptions {
   legacy?: boolean;
   /** The API port (default: any free one). */
   port?: number;
+  /** What a new recording segment holds (default: nothing; a real fMP4 for tests that play it). */
+  segment?: Uint8Array;
   /** Told of every refused request as it happens (the standalone simulator prints them). */
   onViolation?: (violation: Violation) => void;
 }
@@ -209,7 +211,7 @@ export class MediaMtxSimulator {
     const now = new Date();
     const file = segmentFile(String(conf.recordPath), String(conf.recordFormat), name, now);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, "");
+    writeFileSync(file, this.options.segment ?? "");
     this.recordings.set(name, [...(this.recordings.get(name) ?? []), now.toISOString()]);
   }
 

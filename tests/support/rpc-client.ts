@@ -38,10 +38,16 @@ export class RpcClient {
     });
   }
 
-  /** `insecureTls` accepts a self-signed certificate (wss:// tests). */
-  static async connect(url: string, options: { insecureTls?: boolean } = {}): Promise<RpcClient> {
-    // Bun's WebSocket takes a tls option the DOM type does not declare.
-    const init = options.insecureTls ? { tls: { rejectUnauthorized: false } } : undefined;
+  /** `insecureTls` accepts a self-signed certificate (wss:// tests); `headers` go with the upgrade. */
+  static async connect(
+    url: string,
+    options: { insecureTls?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<RpcClient> {
+    // Bun's WebSocket takes tls and headers options the DOM type does not declare.
+    const init = {
+      ...(options.insecureTls ? { tls: { rejectUnauthorized: false } } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+    };
     const socket = new WebSocket(url, init as unknown as string[]);
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();

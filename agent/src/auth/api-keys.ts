@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
+import { domainErrors } from "../domain-error.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { withFileLock } from "../util/file-lock.ts";
 import { isoUtc } from "../util/time.ts";
@@ -13,7 +14,7 @@ const LOOKUP_LENGTH = 8;
 const HASH = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
 /** How stale the in-memory copy may get before the file is looked at again (revocation delay). */
 const REFRESH_MS = 1000;
-const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const recordSchema = z.object({
   id: z.string(),
@@ -28,6 +29,7 @@ const recordSchema = z.object({
 const fileSchema = z.object({ version: z.literal(1), keys: z.array(recordSchema) });
 
 export type ApiKeyRecord = z.infer<typeof recordSchema>;
+export type ListedApiKey = Omit<ApiKeyRecord, "hash" | "lookup"> & { status: ApiKeyStatus };
 export type ApiKeyStatus = "active" | "revoked" | "expired";
 export type ApiKeyCheck =
   | { ok: true; record: ApiKeyRecord }
@@ -73,6 +75,14 @@ export class ApiKeyStore {
     return parsed.data.keys;
   }
 
+  /** Every key as it may be shown: no hash, no lookup prefix; with its status. */
+  async listed(): Promise<ListedApiKey[]> {
+    return (await this.records()).map(({ hash: _hash, lookup: _lookup, ...shown }, index, all) => ({
+      ...shown,
+      status: this.status(all[index] as ApiKeyRecord),
+    }));
+  }
+
   status(record: ApiKeyRecord): ApiKeyStatus {
     if (record.revoked_at !== null) return "revoked";
     if (record.expires_at !== null && this.now() > Date.parse(record.expires_at)) return "expired";
@@ -94,7 +104,10 @@ export class ApiKeyStore {
     return withFileLock(this.path, async () => {
       const records = await this.records();
       if (records.some((record) => record.name === spec.name && this.status(record) === "active")) {
-        throw new Error(`an active key named "${spec.name}" already exists`);
+        throw domainErrors.invalidState(
+          "key_name_taken",
+          `an active key named "${spec.name}" already exists`,
+        );
       }
       const now = this.now();
       const record: ApiKeyRecord = {

@@ -11,6 +11,8 @@ export interface Identity {
   /** Epoch ms after which every call is refused; null = no expiry. */
   expiresAt: number | null;
   apiKeyId?: string;
+  /** Set when a dashboard session carries it: signing out ends the identity too. */
+  webSessionId?: string;
 }
 
 export type AuthOutcome =
@@ -24,6 +26,8 @@ export class Authenticator {
     private readonly jwtSecret: string,
     private readonly apiKeys: ApiKeyStore,
     private readonly log: Logger,
+    /** Whether a dashboard session is still signed in (its identities are valid only then). */
+    private readonly webSessionAlive: (webSessionId: string) => boolean,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -41,6 +45,8 @@ export class Authenticator {
   /** D8: expiry and key revocation are re-checked on every call, not only at authenticate. */
   async check(identity: Identity): Promise<SessionCheck> {
     if (identity.expiresAt !== null && this.now() > identity.expiresAt) return "token_expired";
+    if (identity.webSessionId !== undefined && !this.webSessionAlive(identity.webSessionId))
+      return "token_expired";
     if (identity.apiKeyId !== undefined) {
       const status = await this.apiKeys.statusOf(identity.apiKeyId).catch((error: unknown) => {
         this.log.error({ err: error }, "API keys file unreadable; refusing key sessions");

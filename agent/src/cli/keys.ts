@@ -34,10 +34,7 @@ export async function keysCommand(
       return;
     }
     case "list": {
-      const rows = (await store.records()).map((record) => {
-        const { hash: _hash, lookup: _lookup, ...shown } = record;
-        return { ...shown, status: store.status(record) };
-      });
+      const rows = await store.listed();
       if (options.json) {
         console.log(JSON.stringify(rows, null, 2));
         return;

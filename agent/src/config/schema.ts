@@ -182,6 +182,14 @@ export const configSchema = z
       .prefault({}),
     streams: streamsSchema.prefault({}),
     snapshots: snapshotsSchema.prefault({}),
+    ui: z
+      .strictObject({
+        enabled: z.boolean().prefault(true),
+        // A signed-in browser keeps its session this long, then signs in again.
+        session_ttl: durationAtLeast(60_000, "1m").prefault("12h"),
+        max_sessions: z.number().int().min(1).max(10_000).prefault(200),
+      })
+      .prefault({}),
     cameras: z
       .record(
         z.string().regex(CAMERA_ID, {

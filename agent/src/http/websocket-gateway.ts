@@ -1,4 +1,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { parse } from "hono/utils/cookie";
+import type { Identity } from "../auth/authenticator.ts";
+import { SESSION_COOKIE, WebSessions } from "../auth/web-sessions.ts";
 import type { AgentConfig } from "../config/schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Counter } from "../metrics/prometheus.ts";
@@ -17,6 +20,8 @@ export interface SocketData {
   connection?: RpcConnection;
   /** Closes the socket unless it has authenticated by then. */
   authDeadline?: Timer;
+  /** A dashboard page's socket: signed in by its session cookie and anti-CSRF token. */
+  identity?: Identity;
 }
 
 const GOING_AWAY = 1001;
@@ -35,6 +40,8 @@ export class WebSocketGateway {
     private readonly engine: RpcEngine,
     private readonly log: Logger,
     private readonly counters: { rejected: Counter; slowConsumers: Counter },
+    /** Signed-in dashboard browsers, whose pages open sockets with their cookie. */
+    private readonly sessions: WebSessions,
     /** Open sessions: the gateway adds and removes them; notifications go to them. */
     private readonly connections: Set<RpcConnection> = new Set(),
   ) {}
@@ -49,9 +56,14 @@ export class WebSocketGateway {
     }
     const origin = request.headers.get("origin");
     const origins = this.config.server.allowed_origins;
-    if (origin !== null && !origins.includes("*") && !origins.includes(origin)) {
+    // The dashboard's own pages are served from here: their origin is always allowed.
+    const sameOrigin = origin === new URL(request.url).origin;
+    if (origin !== null && !sameOrigin && !origins.includes("*") && !origins.includes(origin)) {
       return this.refuse("origin", 403, "origin not allowed");
     }
+    // Browsers always send Origin: a cookie only counts from our own pages (or a non-browser
+    // client that holds the cookie and its token anyway).
+    const identity = origin === null || sameOrigin ? this.dashboardIdentity(request) : undefined;
     const limits = this.config.limits;
     const reserved = [...this.reserved.values()].reduce((sum, count) => sum + count, 0);
     if (this.connections.size + reserved >= limits.max_connections) {
@@ -74,12 +86,26 @@ export class WebSocketGateway {
       remoteAddress,
       host: new URL(request.url).hostname,
       port: Number(new URL(request.url).port) || this.config.server.port,
+      ...(identity ? { identity } : {}),
     };
     // Reserved before upgrading: the runtime may call `open` (which releases it) within upgrade().
     this.reserved.set(remoteAddress, (this.reserved.get(remoteAddress) ?? 0) + 1);
     if (server.upgrade(request, { data })) return undefined;
     this.unreserve(remoteAddress);
     return new Response("upgrade failed\n", { status: 400 });
+  }
+
+  /**
+   * A socket opened by a dashboard page: its session cookie, and the session's anti-CSRF token
+   * in `?csrf=` (a page of another site can make the browser send the cookie, but cannot read
+   * the token). Anything less and the socket logs in with `authenticate` like any client.
+   */
+  private dashboardIdentity(request: Request): Identity | undefined {
+    const cookies = parse(request.headers.get("cookie") ?? "", SESSION_COOKIE);
+    const session = this.sessions.get(cookies[SESSION_COOKIE]);
+    if (!session) return undefined;
+    const token = new URL(request.url).searchParams.get("csrf");
+    return WebSessions.csrfMatches(session, token) ? session.identity : undefined;
   }
 
   /** Open sockets without an identity, by remote address; "" holds the total. */
@@ -115,6 +141,7 @@ export class WebSocketGateway {
           },
         );
         ws.data.connection = connection;
+        connection.identity = ws.data.identity;
         this.connections.add(connection);
         // Pings are answered by the client's WebSocket stack, so idle_timeout never ends a
         // socket that just sits there: one that does not log in is closed after auth_timeout.

@@ -1,5 +1,6 @@
 import { buildInfo } from "../../build-info.ts";
 import type { RpcMethod } from "../method.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { createBackupMethod, deleteBackup, listBackups } from "./backups.ts";
 import {
   addCamera,
@@ -71,6 +72,9 @@ const listed: readonly RpcMethod[] = [
   createBackupMethod,
   listBackups,
   deleteBackup,
+  listApiKeys,
+  createApiKey,
+  revokeApiKey,
   getUpdateStatus,
   installUpdate,
 ];
