@@ -349,6 +349,30 @@ describe("dashboard", () => {
   }, 60_000);
 });
 
+describe("adding a camera", () => {
+  test("an operator adds a camera by RTSP URL on the add page and lands on its page", async () => {
+    const { context, page, errors } = await signedIn("operator");
+    await page.goto(`${base}/cameras/add`);
+    await page.fill("#rtsp-url", world.spareStream);
+    await page.fill("#name", "Back door");
+    await page.click("form[data-rpc=add_camera] button[type=submit]");
+    await page.waitForURL(/\/cameras\/camera\d+$/);
+    expect(await page.locator("h1").textContent()).toBe("Back door");
+    expect(await page.locator(".facts").textContent()).toContain("rtsp");
+    // A wrong address is refused with the agent's own words, and nothing is added.
+    await page.goto(`${base}/cameras/add`);
+    await page.fill("#rtsp-url", "http://not-rtsp.example/");
+    await page.click("form[data-rpc=add_camera] button[type=submit]");
+    await until(
+      () => page.locator("#notice").textContent(),
+      (text) => (text ?? "").includes("rtsp_url"),
+    );
+    expect(new URL(page.url()).pathname).toBe("/cameras/add");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
+
 test("screenshots were kept", () => {
   expect(readdirSync(SHOTS).filter((name) => name.endsWith(".png")).length).toBeGreaterThanOrEqual(
     6,

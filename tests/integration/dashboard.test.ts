@@ -78,6 +78,14 @@ describe("sign-in", () => {
       const response = await fetch(`${agent.httpUrl}${asset}`);
       expect(response.status).toBe(200);
       expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      const zipped = await fetch(`${agent.httpUrl}${asset}`, {
+        headers: { "accept-encoding": "gzip" },
+        decompress: false,
+      } as RequestInit);
+      expect(zipped.headers.get("content-encoding")).toBe("gzip");
+      expect(Bun.gunzipSync(new Uint8Array(await zipped.arrayBuffer()))).toEqual(
+        new Uint8Array(await response.arrayBuffer()),
+      );
     }
     expect(html.match(/\/ui\/app\.[0-9a-f]{12}\.(js|css)/g)).toHaveLength(2);
   });

@@ -35,6 +35,8 @@ export interface DashboardWorld {
   keys: Record<Role, string>;
   /** The ONVIF camera's id (the USB camera is camera0). */
   onvifId: string;
+  /** A stream no camera uses yet (for adding one by RTSP URL). */
+  spareStream: string;
   mediamtx: MediaMtxSimulator;
   whep: WhepStandIn;
   hls: HlsStandIn;
@@ -80,7 +82,7 @@ export async function startDashboardWorld(logFile: string): Promise<DashboardWor
       authHook: `${base}${MEDIA_AUTH_PATH}`,
     }).start();
     stops.push(() => hls.stop());
-    const rtsp = await startRtspTestServer(["main"]);
+    const rtsp = await startRtspTestServer(["main", "spare"]);
     stops.push(() => rtsp.stop());
     const camera = new OnvifSimulator({
       username: "admin",
@@ -161,6 +163,7 @@ export async function startDashboardWorld(logFile: string): Promise<DashboardWor
       config,
       keys,
       onvifId: added.device,
+      spareStream: `${rtsp.url}/spare`,
       mediamtx,
       whep,
       hls,

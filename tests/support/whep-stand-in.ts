@@ -4,7 +4,7 @@
 // body MediaMTX posts before every read (MediaMtxSimulator.askAuth). The media is real: ffmpeg
 // encodes a VP8 test pattern to RTP, and werift sends that track to every session.
 
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket, Socket } from "node:dgram";
 import type { Server } from "bun";
 import { execa, type ResultPromise } from "execa";
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from "werift";
@@ -16,6 +16,16 @@ export interface WhepStandInOptions {
   /** Whose paths it serves: a session is a reader of the path (on-demand paths start). */
   simulator: MediaMtxSimulator;
 }
+
+// werift's UDP sockets have no 'error' listener. Under Bun, a browser that went away (an ICMP
+// port unreachable for the next packet sent to it) surfaces as an 'error' event on that socket,
+// which with no listener would end the whole test process. MediaMTX just drops such a peer; so
+// does this stand-in: an 'error' nobody listens for on a UDP socket is ignored.
+const emit = Socket.prototype.emit;
+Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]) {
+  if (event === "error" && this.listenerCount("error") === 0) return false;
+  return emit.call(this, event, ...args);
+} as typeof emit;
 
 const VP8 = new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000 });
 

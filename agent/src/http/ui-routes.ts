@@ -43,8 +43,10 @@ export function uiRoutes(services: AgentServices): Hono<UiRoutes> {
     if (c.res.headers.get("content-type")?.startsWith("text/html")) securityHeaders(c);
   });
 
-  app.get(assets.script, (c) => asset(c, appScript, "text/javascript; charset=utf-8"));
-  app.get(assets.style, (c) => asset(c, appStyle, "text/css; charset=utf-8"));
+  const script = compressed(appScript);
+  const style = compressed(appStyle);
+  app.get(assets.script, (c) => asset(c, script, "text/javascript; charset=utf-8"));
+  app.get(assets.style, (c) => asset(c, style, "text/css; charset=utf-8"));
 
   app.get("/login", async (c) => {
     if (await sessionOf(services, c)) return c.redirect("/", 303);
@@ -323,11 +325,25 @@ function assetUrls(version: string): AssetUrls {
   return { script: `/ui/app.${tag(appScript)}.js`, style: `/ui/app.${tag(appStyle)}.css` };
 }
 
+/** An asset as it is and gzip'd once at start (a third of the bytes over a phone's Wi-Fi). */
+function compressed(text: string): { plain: string; gzip: Uint8Array<ArrayBuffer> } {
+  return { plain: text, gzip: new Uint8Array(Bun.gzipSync(text)) };
+}
+
 /** Named by their content: cached for a year, never stale. */
-function asset(c: Context<UiRoutes>, text: string, type: string): Response {
-  return c.body(text, 200, {
+function asset(
+  c: Context<UiRoutes>,
+  body: { plain: string; gzip: Uint8Array<ArrayBuffer> },
+  type: string,
+): Response {
+  const headers = {
     "Content-Type": type,
     "Cache-Control": "public, max-age=31536000, immutable",
     "X-Content-Type-Options": "nosniff",
-  });
+    Vary: "Accept-Encoding",
+  };
+  if (/\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+    return c.body(body.gzip, 200, { ...headers, "Content-Encoding": "gzip" });
+  }
+  return c.body(body.plain, 200, headers);
 }
