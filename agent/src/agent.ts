@@ -24,7 +24,7 @@ import { configurationDirectory } from "./config/systemd-directories.ts";
 import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { listen, type PeerRoutes } from "./http/servers.ts";
-import { uiRoutes } from "./http/ui-routes.ts";
+import { lazyRoutes } from "./http/lazy-routes.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { AlwaysOnSet } from "./media/always-on.ts";
@@ -317,7 +317,10 @@ export async function startAgent(
   );
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono<PeerRoutes>().route("/", healthApp).route("/", fileRoutes(services));
-  if (config.ui.enabled) app.route("/", uiRoutes(services));
+  if (config.ui.enabled) {
+    const ui = () => import("./http/ui-routes.ts").then((module) => module.uiRoutes(services));
+    app.route("/", lazyRoutes(ui));
+  }
   const listeners = listen(config, gateway, app, healthApp, async (request) => {
     const body = await request.json().catch(() => undefined);
     const decision = await authorizeMediaRequest(

@@ -76,6 +76,32 @@ try {
     return figures;
   };
 
+  // The floor, in the same run and load: a bare page with a heading, from a bare Bun.serve.
+  const bare = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      new Response("<!doctype html><title>bare</title><h1>Cameras</h1>", {
+        headers: { "Content-Type": "text/html" },
+      }),
+  });
+  const floor: number[] = [];
+  for (let n = 0; n < ROUNDS; n++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${bare.port}/`);
+    await page.waitForFunction(
+      () => performance.getEntriesByName("first-contentful-paint").length > 0,
+    );
+    floor.push(
+      (await page.evaluate(
+        () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
+      )) ?? Number.NaN,
+    );
+    await context.close();
+  }
+  bare.stop(true);
+
   const cold: Load[] = [];
   const warm: Load[] = [];
   for (let n = 0; n < ROUNDS; n++) {
@@ -89,6 +115,7 @@ try {
     summary(cold.map((l) => l.server)),
   ]);
   rows.push(["first contentful paint, grid, cold", summary(cold.map((l) => l.paint))]);
+  rows.push(["first contentful paint, a bare page from Bun.serve (the floor)", summary(floor)]);
   rows.push(["first contentful paint, grid, warm (reload)", summary(warm.map((l) => l.paint))]);
   rows.push([
     "navigation → first live frame (WebRTC via the WHEP relay), cold",
