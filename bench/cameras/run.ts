@@ -12,15 +12,10 @@ import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { startRtspTestServer } from "../../tests/support/rtsp-test-server.ts";
 import { freePort, startTestAgent } from "../../tests/support/test-agent.ts";
 import { machineDescription } from "../machine.ts";
+import { summary } from "../stats.ts";
 
 const ROUNDS = 8;
 const PTZ_ROUNDS = 200;
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[
-    Math.min(values.length - 1, Math.floor((p / 100) * values.length))
-  ] ?? Number.NaN;
-const summary = (values: number[]) =>
-  `p50 ${percentile(values, 50).toFixed(1)} ms, p95 ${percentile(values, 95).toFixed(1)} ms (n=${values.length})`;
 const timed = async (action: () => Promise<unknown>) => {
   const started = performance.now();
   await action();

@@ -10,16 +10,13 @@ import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
 import { BENCH_SECRET, fakeCameraConfig } from "../fake-camera-agent.ts";
 import { machineDescription } from "../machine.ts";
+import { percentile } from "../stats.ts";
 
 const root = join(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "bench-hotplug-"));
 const ROUNDS = 100;
 const STORM_EVENTS = 1000;
 const PROBE = { fixture: "uvc-mjpeg-yuyv.txt" };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** Resolves when `client` receives camera_status_update for `device` with `status`. */
 function arrival(client: RpcClient, device: string, status: string): Promise<number> {

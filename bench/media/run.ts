@@ -15,11 +15,8 @@ import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { startRtspTestServer } from "../../tests/support/rtsp-test-server.ts";
 import { freePort, startTestAgent } from "../../tests/support/test-agent.ts";
 import { machineDescription } from "../machine.ts";
+import { percentile } from "../stats.ts";
 
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[
-    Math.min(values.length - 1, Math.floor((p / 100) * values.length))
-  ] ?? Number.NaN;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 const dir = mkdtempSync(join(tmpdir(), "bench-media-"));

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
 import { machineDescription } from "../machine.ts";
+import { percentile } from "../stats.ts";
 
 const root = join(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "bench-rpc-"));
@@ -15,10 +16,6 @@ const LATENCY_CALLS = 10_000;
 const PIPELINED_CALLS = 50_000;
 const STARTS = 7;
 const MiB = 1024;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** RSS of a process in KiB: total, anonymous (its own heap) and file-backed (mapped code). */
 function rss(pid: number): { total: number; anon: number; file: number } {

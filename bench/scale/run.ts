@@ -12,6 +12,7 @@ import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
 import { BENCH_SECRET, fakeCameraConfig } from "../fake-camera-agent.ts";
 import { machineDescription } from "../machine.ts";
+import { percentile } from "../stats.ts";
 
 const root = join(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "bench-scale-"));
@@ -23,10 +24,6 @@ const PROBE = { fixture: "uvc-mjpeg-yuyv.txt" };
 const node = (index: number) => `video${index * 2}`;
 const plug = (v4l: FakeV4l, index: number) =>
   v4l.plug({ node: node(index), port: `1-${index + 1}`, serial: `SCALE${index}`, probe: PROBE });
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 function rss(pid: number): string {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -10,14 +10,9 @@ import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { startDashboardWorld } from "../../tests/support/dashboard-world.ts";
 import { machineDescription } from "../machine.ts";
+import { percentile, summary } from "../stats.ts";
 
 const ROUNDS = 10;
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[
-    Math.min(values.length - 1, Math.floor((p / 100) * values.length))
-  ] ?? Number.NaN;
-const summary = (values: number[]) =>
-  `p50 ${percentile(values, 50).toFixed(1)} ms, p95 ${percentile(values, 95).toFixed(1)} ms (n=${values.length})`;
 
 // Before any page script: the moment the first <video> on the page decodes a frame.
 const FIRST_FRAME_PROBE = `

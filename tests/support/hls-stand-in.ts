@@ -73,26 +73,12 @@ export class HlsStandIn {
     const match = /^\/(.+)\/([\w-]+\.(m3u8|mp4|m4s))$/.exec(url.pathname);
     if (request.method !== "GET" || !match) return new Response("not found\n", { status: 404 });
     const [, path = "", file = "", extension = ""] = match;
-    if (this.options.authHook) {
-      const basic = /^Basic\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-      const [user = "", password = ""] = basic
-        ? Buffer.from(basic, "base64").toString("utf8").split(/:(.*)/s)
-        : [];
-      const status = await this.options.simulator.askAuth(this.options.authHook, {
-        ip: "127.0.0.1",
-        action: "read",
-        path,
-        protocol: "hls",
-        user,
-        password,
-        query: url.search.slice(1),
+    const { authHook, simulator } = this.options;
+    if (authHook && !(await simulator.readerAllowed(authHook, request, path, "hls"))) {
+      return new Response(null, {
+        status: 401,
+        headers: { "WWW-Authenticate": 'Basic realm="mediamtx"' },
       });
-      if (status < 200 || status > 299) {
-        return new Response(null, {
-          status: 401,
-          headers: { "WWW-Authenticate": 'Basic realm="mediamtx"' },
-        });
-      }
     }
     // MediaMTX keeps an HLS muxer per path while it is read; here: the path must have a stream.
     if (!this.options.simulator.read(path)) return new Response("not found\n", { status: 404 });

@@ -202,6 +202,35 @@ export class MediaMtxSimulator {
     return response.status;
   }
 
+  /**
+   * Whether a reader's HTTP request (HLS, WHEP) may read `path`, asked of `hookUrl` as MediaMTX
+   * asks: a bearer token as `token`, Basic credentials as `user` and `password`, the query.
+   */
+  async readerAllowed(
+    hookUrl: string,
+    request: Request,
+    path: string,
+    protocol: "hls" | "webrtc",
+  ): Promise<boolean> {
+    const header = request.headers.get("authorization") ?? "";
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? "";
+    const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
+    const [user = "", password = ""] = basic
+      ? Buffer.from(basic, "base64").toString("utf8").split(/:(.*)/s)
+      : [];
+    const status = await this.askAuth(hookUrl, {
+      ip: "127.0.0.1",
+      action: "read",
+      path,
+      protocol,
+      user,
+      password,
+      token,
+      query: new URL(request.url).search.slice(1),
+    });
+    return status >= 200 && status <= 299;
+  }
+
   /** Starts a segment file when a recording path has a publisher, as MediaMTX's recorder does. */
   private recordIfDue(name: string): void {
     const conf = this.confs.get(name);

@@ -105,7 +105,7 @@ export class WhepStandIn {
         },
       });
     }
-    if (whep && request.method === "POST") return this.offer(request, whep[1] ?? "", url);
+    if (whep && request.method === "POST") return this.offer(request, whep[1] ?? "");
     if (session && (request.method === "PATCH" || request.method === "DELETE")) {
       const id = session[2] ?? "";
       if (!this.sessions.has(id)) return new Response(null, { status: 404 });
@@ -130,28 +130,16 @@ export class WhepStandIn {
     await session.pc.close();
   }
 
-  private async offer(request: Request, path: string, url: URL): Promise<Response> {
+  private async offer(request: Request, path: string): Promise<Response> {
     if (request.headers.get("content-type") !== "application/sdp") {
       return json(400, "invalid Content-Type");
     }
-    if (this.options.authHook) {
-      const { user, password, token } = credentialsOf(request.headers.get("authorization"));
-      const status = await this.options.simulator.askAuth(this.options.authHook, {
-        ip: "127.0.0.1",
-        action: "read",
-        path,
-        protocol: "webrtc",
-        user,
-        password,
-        token,
-        query: url.search.slice(1),
+    const { authHook, simulator } = this.options;
+    if (authHook && !(await simulator.readerAllowed(authHook, request, path, "webrtc"))) {
+      return new Response(null, {
+        status: 401,
+        headers: { "WWW-Authenticate": 'Basic realm="mediamtx"' },
       });
-      if (status < 200 || status > 299) {
-        return new Response(null, {
-          status: 401,
-          headers: { "WWW-Authenticate": 'Basic realm="mediamtx"' },
-        });
-      }
     }
     if (!this.options.simulator.read(path)) {
       return json(404, `no stream is available on path '${path}'`);
@@ -185,16 +173,6 @@ export class WhepStandIn {
       },
     });
   }
-}
-
-function credentialsOf(header: string | null): { user: string; password: string; token: string } {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
-  if (bearer) return { user: "", password: "", token: bearer };
-  const basic = /^Basic\s+(\S+)$/i.exec(header ?? "")?.[1];
-  if (!basic) return { user: "", password: "", token: "" };
-  const decoded = Buffer.from(basic, "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1), token: "" };
 }
 
 function json(status: number, error: string): Response {

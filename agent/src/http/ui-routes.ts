@@ -9,7 +9,6 @@ import { SESSION_COOKIE } from "../auth/web-sessions.ts";
 import { cameraOfFile } from "../camera-ids.ts";
 import { capabilitySummary } from "../cameras/camera-view.ts";
 import { DomainError } from "../domain-error.ts";
-import { MAX_OFFER_BYTES } from "../media/live-view.ts";
 import type { FileKind } from "../media/storage-layout.ts";
 import { streamUrls } from "../media/stream-urls.ts";
 import type { AgentServices } from "../services.ts";
@@ -21,6 +20,7 @@ import { type LibraryEntry, RecordingsPage } from "../ui/pages/recordings.tsx";
 import { ProblemPage, SignInPage } from "../ui/pages/sign-in.tsx";
 import { KeysPage, StoragePage, SystemPage } from "../ui/pages/system.tsx";
 import { isoUtc } from "../util/time.ts";
+import { liveRoutes } from "./ui-live-routes.ts";
 import { requireRole, requireSession, sameOrigin, sessionOf, type UiRoutes } from "./ui-session.ts";
 
 /** Files a page lists at most (newest first); a filter narrows older ones in. */
@@ -240,33 +240,7 @@ export function uiRoutes(services: AgentServices): Hono<UiRoutes> {
     page(c, KeysPage({ viewer: viewerOf(c), assets, keys: await services.apiKeys.listed() })),
   );
 
-  // Live video: WHEP signalling and HLS relayed from MediaMTX, a still as the last resort.
-  app.post("/ui/live/:id/whep", bodyLimit({ maxSize: MAX_OFFER_BYTES }), async (c) => {
-    if (c.req.header("content-type") !== "application/sdp")
-      return c.text("expected an SDP offer (application/sdp)\n", 415);
-    const id = c.req.param("id");
-    return services.liveView.offer(id, await c.req.text(), `/ui/live/${id}/whep`);
-  });
-  app.on(
-    ["PATCH", "DELETE"],
-    "/ui/live/:id/whep/:session",
-    bodyLimit({ maxSize: MAX_OFFER_BYTES }),
-    async (c) =>
-      services.liveView.session(
-        c.req.param("id"),
-        c.req.param("session"),
-        c.req.method === "PATCH" ? "PATCH" : "DELETE",
-        c.req.method === "PATCH" ? await c.req.text() : undefined,
-        c.req.header("content-type"),
-      ),
-  );
-  app.get("/ui/live/:id/hls/:file", (c) =>
-    services.liveView.hls(c.req.param("id"), c.req.param("file"), new URL(c.req.url).search),
-  );
-  app.get("/ui/live/:id/still.jpg", async (c) => {
-    const frame = await services.snapshots.preview(c.req.param("id"));
-    return c.body(frame, 200, { "Content-Type": "image/jpeg", "Cache-Control": "no-store" });
-  });
+  app.route("/", liveRoutes(services));
 
   app.onError((error, c) => {
     if (!(error instanceof DomainError)) throw error;
