@@ -34,6 +34,33 @@ describe("TLS on the API port", () => {
       });
       expect(await client.result("ping")).toBe("pong");
       await client.close();
+      // The dashboard over https: its session cookie is Secure, its socket wss:// with it.
+      const login = await fetch(`${base}/login`, {
+        method: "POST",
+        body: new URLSearchParams({ credential: agent.token("viewer") }),
+        redirect: "manual",
+        tls: { rejectUnauthorized: false },
+      });
+      expect(login.status).toBe(303);
+      const cookie = login.headers.get("set-cookie") ?? "";
+      expect(cookie).toContain("; Secure");
+      const session = cookie.split(";")[0] ?? "";
+      const page = await (
+        await fetch(`${base}/`, {
+          headers: { cookie: session },
+          tls: { rejectUnauthorized: false },
+        })
+      ).text();
+      const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1] ?? "";
+      const browser = await RpcClient.connect(
+        `wss://127.0.0.1:${agent.agent.port}/ws?csrf=${csrf}`,
+        {
+          insecureTls: true,
+          headers: { cookie: session },
+        },
+      );
+      expect((await browser.call("get_camera_list", {})).result).toBeDefined();
+      await browser.close();
     } finally {
       await agent.stop();
     }
