@@ -170,6 +170,19 @@ describe("dashboard", () => {
       .slice(before)
       .find((command) => command.operation === "ContinuousMove");
     expect(Number(move?.values?.x)).toBeLessThan(0);
+    // From the keyboard: hold Enter on "Up" to move, release to stop.
+    const keyed = world.camera.commands.length;
+    await page.getByRole("button", { name: "Up" }).focus();
+    await page.keyboard.down("Enter");
+    await eventually(() =>
+      world.camera.commands
+        .slice(keyed)
+        .some((command) => command.operation === "ContinuousMove" && Number(command.values?.y) > 0),
+    );
+    await page.keyboard.up("Enter");
+    await eventually(() =>
+      world.camera.commands.slice(keyed).some((command) => command.operation === "Stop"),
+    );
     await page.screenshot({ path: join(SHOTS, "camera-ptz.png"), fullPage: true });
     expect(errors).toEqual([]);
     await context.close();

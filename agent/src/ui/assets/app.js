@@ -263,7 +263,16 @@ async function play(container) {
   addEventListener("pagehide", () => player.close(), { once: true });
 }
 
-for (const container of document.querySelectorAll("[data-live]")) play(container);
+// A player starts when its card scrolls into view: a grid of many cameras on a phone decodes
+// (and makes MediaMTX send) only what is on screen, and the first ones start sooner.
+const startWhenSeen = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    startWhenSeen.unobserve(entry.target);
+    play(entry.target);
+  }
+});
+for (const container of document.querySelectorAll("[data-live]")) startWhenSeen.observe(container);
 
 // ---- Actions ----
 
