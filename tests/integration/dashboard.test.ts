@@ -4,8 +4,10 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RTCPeerConnection } from "werift";
+import { ApiKeyStore } from "../../agent/src/auth/api-keys.ts";
 import { MEDIA_AUTH_PATH } from "../../agent/src/mediamtx/media-auth-path.ts";
 import { agentOnCamera } from "../support/agent-on-camera.ts";
+import { eventually } from "../support/eventually.ts";
 import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { freePort, startTestAgent, type TestAgent } from "../support/test-agent.ts";
@@ -146,7 +148,25 @@ describe("sign-in", () => {
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toContain("camera_session=;");
     expect((await get("/", session.cookie)).status).toBe(303);
-    expect((await socket.call("get_camera_list", {})).error?.data?.reason).toBe("token_expired");
+    // Its open sockets (every tab) close at once: no more events for a signed-out browser.
+    expect(await socket.closed).toEqual({ code: 1008, reason: "signed out" });
+  });
+
+  test("a session whose key is revoked is refused on its next call and page", async () => {
+    const keys = new ApiKeyStore(agent.config.security.api_keys_file);
+    const { key } = await keys.create({ name: "dashboard-revoked", role: "viewer" });
+    const session = await signIn(key);
+    const socket = await RpcClient.connect(`${agent.wsUrl}?csrf=${session.csrf}`, {
+      headers: { cookie: session.cookie },
+    });
+    expect((await socket.call("get_camera_list", {})).result).toBeDefined();
+    // Revoked from outside the agent (the CLI's store): noticed within a second.
+    await keys.revoke("dashboard-revoked");
+    await eventually(
+      async () => (await socket.call("get_camera_list", {})).error?.data?.reason === "key_revoked",
+      5000,
+    );
+    expect((await get("/", session.cookie)).status).toBe(303);
     await socket.close();
   });
 

@@ -30,6 +30,22 @@ describe("dashboard sessions", () => {
     expect(sessions.size).toBe(0);
   });
 
+  test("sign-out and eviction past the limit are announced (their sockets close)", () => {
+    const sessions = new WebSessions(60_000, 2);
+    const ended: string[] = [];
+    sessions.onEnd((key) => ended.push(key));
+    const first = sessions.create(identity);
+    const second = sessions.create(identity);
+    sessions.create(identity);
+    expect(ended).toEqual([first.session.identity.webSessionId ?? ""]);
+    sessions.end(second.id);
+    sessions.end(second.id);
+    expect(ended).toEqual([
+      first.session.identity.webSessionId ?? "",
+      second.session.identity.webSessionId ?? "",
+    ]);
+  });
+
   test("the anti-CSRF token must match exactly", () => {
     const sessions = new WebSessions(60_000, 10);
     const { session } = sessions.create(identity);

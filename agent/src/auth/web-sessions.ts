@@ -19,6 +19,7 @@ export interface WebSession {
  */
 export class WebSessions {
   private readonly sessions = new Map<string, WebSession>();
+  private readonly endListeners: Array<(webSessionId: string) => void> = [];
 
   constructor(
     private readonly ttlMs: number,
@@ -45,7 +46,7 @@ export class WebSessions {
     while (this.sessions.size >= this.max) {
       const oldest = this.sessions.keys().next().value;
       if (oldest === undefined) break;
-      this.sessions.delete(oldest);
+      this.drop(oldest);
     }
     this.sessions.set(key, session);
     return { id, session };
@@ -63,7 +64,17 @@ export class WebSessions {
   }
 
   end(id: string | undefined): void {
-    if (id) this.sessions.delete(hashOf(id));
+    if (id) this.drop(hashOf(id));
+  }
+
+  /** Told of every session signed out or pushed out (its open sockets must go too). */
+  onEnd(listener: (webSessionId: string) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  private drop(key: string): void {
+    if (!this.sessions.delete(key)) return;
+    for (const listener of this.endListeners) listener(key);
   }
 
   /** Whether `given` is this session's anti-CSRF token (compared in constant time). */

@@ -44,7 +44,16 @@ export class WebSocketGateway {
     private readonly sessions: WebSessions,
     /** Open sessions: the gateway adds and removes them; notifications go to them. */
     private readonly connections: Set<RpcConnection> = new Set(),
-  ) {}
+  ) {
+    // A browser that signs out (or is pushed out by newer sessions) stops hearing events at
+    // once, in every tab: its sockets close instead of waiting for their next call.
+    sessions.onEnd((webSessionId) => {
+      for (const connection of this.connections) {
+        if (connection.identity?.webSessionId === webSessionId)
+          connection.close(POLICY_VIOLATION, "signed out");
+      }
+    });
+  }
 
   upgrade(request: Request, server: Server<SocketData>): Response | undefined {
     if (!this.accepting) return this.refuse("shutdown", 503, "server is shutting down");
