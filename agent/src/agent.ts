@@ -21,6 +21,7 @@ import { resolveEncoder } from "./cameras/usb/encoder.ts";
 import { UsbPublisher } from "./cameras/usb/usb-publisher.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { configurationDirectory } from "./config/systemd-directories.ts";
+import { CredentialSweep } from "./http/credential-sweep.ts";
 import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { lazyRoutes } from "./http/lazy-routes.ts";
@@ -68,6 +69,8 @@ import { hostPort } from "./util/host.ts";
 
 /** How long a download_url handed out in a result stays valid (contract D6). */
 const DOWNLOAD_URL_TTL_MS = 15 * 60_000;
+/** How soon a socket that only listens loses a revoked key or an expired session. */
+const CREDENTIAL_SWEEP_MS = 2000;
 
 /** A part the agent runs: started in list order, stopped in reverse, its health reported. */
 interface Component {
@@ -315,6 +318,11 @@ export async function startAgent(
     webSessions,
     sessions,
   );
+  const sweep = new CredentialSweep(
+    sessions,
+    (identity) => services.authenticator.check(identity),
+    CREDENTIAL_SWEEP_MS,
+  );
   const healthApp = healthRoutes(services, () => metrics.registry.render());
   const app = new Hono<PeerRoutes>().route("/", healthApp).route("/", fileRoutes(services));
   if (config.ui.enabled) {
@@ -337,6 +345,11 @@ export async function startAgent(
 
   const components: Component[] = [
     { name: "api", health: gateway.healthComponent() },
+    {
+      name: "credential sweep",
+      start: () => sweep.start(),
+      stop: () => sweep.stop(),
+    },
     { name: "storage", health: storageComponent(config) },
     ...(discovery
       ? [

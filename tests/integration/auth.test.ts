@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ApiKeyStore } from "../../agent/src/auth/api-keys.ts";
 import { signJwt } from "../../agent/src/auth/jwt.ts";
+import { agentOnCamera } from "../support/agent-on-camera.ts";
+import { eventually } from "../support/eventually.ts";
+import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, TEST_SECRET, type TestAgent } from "../support/test-agent.ts";
 
@@ -256,6 +259,47 @@ describe("API keys", () => {
     expect(auth.result).toBeDefined();
     expect(status.result).toBeDefined();
     await client.close();
+  });
+});
+
+describe("listening sockets lose a revoked key's events", () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  test("after revocation a socket that only listens gets no more notifications, and -32001 when it calls", async () => {
+    const { agent: camera, rpc: admin } = await agentOnCamera(
+      oneCameraWorld("SWEEP1", cleanups),
+      cleanups,
+      "admin",
+    );
+    const store = new ApiKeyStore(camera.config.security.api_keys_file);
+    const { key } = await store.create({ name: "listener", role: "viewer" });
+    const listener = await RpcClient.connect(camera.wsUrl);
+    cleanups.push(async () => void (await listener.close()));
+    await listener.authenticate(key);
+    const other = await RpcClient.connect(camera.wsUrl);
+    cleanups.push(async () => void (await other.close()));
+    await other.authenticate(camera.token("viewer"));
+    await store.revoke("listener");
+    // Renames broadcast camera_status_update to every session; within a few seconds (the key
+    // file's refresh, then a sweep) one reaches the valid session and not the revoked one.
+    let round = 0;
+    await eventually(async () => {
+      listener.drainInbox();
+      other.drainInbox();
+      const name = `Sweep ${++round}`;
+      await admin.result("update_camera", { device: "camera0", name });
+      const seen = (client: RpcClient) =>
+        client.drainInbox().some((message) => JSON.stringify(message).includes(name));
+      await eventually(() => seen(other) || undefined, 2000);
+      await Bun.sleep(100);
+      return !seen(listener);
+    }, 15_000);
+    const reply = await listener.call("get_camera_list", {});
+    expect(reply.error?.data?.reason).toBe("key_revoked");
+    expect(await listener.result("ping")).toBe("pong");
   });
 });
 

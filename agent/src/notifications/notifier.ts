@@ -5,13 +5,18 @@ import type { Subscriptions } from "./subscriptions.ts";
 /** A client session as notifications see it (the RPC edge's connections are these). */
 export interface NotificationTarget {
   readonly identity: Identity | undefined;
+  /** The identity, once found revoked or expired between calls (CredentialSweep). */
+  readonly lapsedIdentity?: Identity | undefined;
   /** The host the client reached us at: stream URLs in notifications use it. */
   readonly host: string;
   readonly subscriptions: Subscriptions;
   send(text: string): void;
 }
 
-/** Server → client notifications, only ever to authenticated sessions that have not expired. */
+/**
+ * Server → client notifications, only ever to authenticated sessions whose credential has
+ * neither expired nor been found revoked (CredentialSweep).
+ */
 export class Notifier {
   constructor(private readonly connections: () => Iterable<NotificationTarget>) {}
 
@@ -70,7 +75,8 @@ export class Notifier {
     const now = Date.now();
     for (const connection of this.connections()) {
       const identity = connection.identity;
-      if (identity && (identity.expiresAt === null || now <= identity.expiresAt)) yield connection;
+      if (!identity || connection.lapsedIdentity === identity) continue;
+      if (identity.expiresAt === null || now <= identity.expiresAt) yield connection;
     }
   }
 }

@@ -10,6 +10,8 @@ export interface Transport {
 /** One WebSocket's session: identity, its own rate limit, and the way back to the peer. */
 export class RpcConnection {
   identity: Identity | undefined;
+  /** Set to `identity` once its credential is found revoked or expired: no more notifications. */
+  lapsedIdentity: Identity | undefined;
   /** Set while `authenticate` runs, so calls pipelined behind it see its outcome. */
   pendingAuthentication: Promise<void> | undefined;
   readonly subscriptions = new Subscriptions();
