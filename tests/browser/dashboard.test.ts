@@ -295,9 +295,13 @@ describe("dashboard", () => {
     });
     expect(forged.status).toBe(303);
     expect(forged.headers.get("location")).toStartWith("/login");
-    // Signing out ends the session on the server: the old cookie no longer works.
+    // Signing out ends the session on the server: the old cookie no longer works, and another
+    // tab of the same browser goes to the sign-in page by itself.
+    const otherTab = await context.newPage();
+    await otherTab.goto(`${base}/recordings?camera=camera0`);
     await page.click("header button[type=submit]");
     await page.waitForURL(/\/login/);
+    await otherTab.waitForURL(`${base}/login?next=%2Frecordings%3Fcamera%3Dcamera0`);
     const replayed = await fetch(`${base}/`, {
       headers: { cookie, accept: "text/html" },
       redirect: "manual",
@@ -307,14 +311,17 @@ describe("dashboard", () => {
   }, 60_000);
 
   test("a session ends when the token it was signed in with expires", async () => {
-    const token = await world.cli("token", "--role", "viewer", "--ttl", "3s");
+    // Long enough to sign in on a loaded machine; the test then waits for the expiry itself.
+    const token = await world.cli("token", "--role", "viewer", "--ttl", "10s");
+    const expiresAt =
+      1000 * JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()).exp;
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${base}/login`);
     await page.fill("#credential", token);
     await page.click("button[type=submit]");
     await page.waitForURL(`${base}/`);
-    await Bun.sleep(3500);
+    await Bun.sleep(Math.max(0, expiresAt - Date.now()) + 500);
     await page.goto(`${base}/system`);
     expect(new URL(page.url()).pathname).toBe("/login");
     await context.close();

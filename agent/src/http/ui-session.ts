@@ -33,7 +33,8 @@ export function requireSession(services: AgentServices): MiddlewareHandler<UiRou
     const session = await sessionOf(services, c);
     if (!session) {
       if (c.req.method === "GET" && c.req.header("accept")?.includes("text/html")) {
-        const next = encodeURIComponent(new URL(c.req.url).pathname);
+        const { pathname, search } = new URL(c.req.url);
+        const next = encodeURIComponent(pathname + search);
         return c.redirect(`/login?next=${next}`, 303);
       }
       return c.text("sign in first\n", 401);

@@ -40,9 +40,12 @@ class Rpc {
       });
     });
     socket.addEventListener("message", (event) => this.receive(event.data));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       for (const { reject } of this.pending.values()) reject(new Error("connection lost"));
       this.pending.clear();
+      // 1008: signed out (here or in another tab), or the session is gone (the agent
+      // restarted) and the socket was never signed in: back to the sign-in page.
+      if (event.code === 1008) return signIn();
       setTimeout(() => this.open(), this.delay);
       this.delay = Math.min(this.delay * 2, 10_000);
     });
@@ -77,9 +80,8 @@ class Rpc {
     try {
       return await answer;
     } catch (error) {
-      // The session ended (signed out elsewhere, expired, key revoked): sign in again.
-      if (error.code === -32001)
-        location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+      // The session ended (expired, key revoked): sign in again.
+      if (error.code === -32001) signIn();
       throw error;
     }
   }
@@ -87,6 +89,10 @@ class Rpc {
   on(method, listener) {
     this.listeners.set(method, [...(this.listeners.get(method) ?? []), listener]);
   }
+}
+
+function signIn() {
+  location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
 const rpc = body.dataset.ws ? new Rpc(body.dataset.ws) : undefined;
