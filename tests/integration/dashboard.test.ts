@@ -259,6 +259,13 @@ describe("roles and CSRF", () => {
     expect(
       (await offer({ "x-csrf-token": operator.csrf, origin: "http://evil.example" })).status,
     ).toBe(403);
+    // A token in a form body is read from small forms only: a big one is refused unread.
+    const bigForm = await fetch(`${agent.httpUrl}/ui/live/camera0/whep`, {
+      method: "POST",
+      headers: { cookie: operator.cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: `csrf=${operator.csrf}&pad=${"a".repeat(20 * 1024)}`,
+    });
+    expect(bigForm.status).toBe(403);
     // With the token the request goes through to the relay: no camera0 here.
     expect((await offer({ "x-csrf-token": operator.csrf })).status).toBe(404);
   });

@@ -21,11 +21,17 @@ import { ProblemPage, SignInPage } from "../ui/pages/sign-in.tsx";
 import { KeysPage, StoragePage, SystemPage } from "../ui/pages/system.tsx";
 import { isoUtc } from "../util/time.ts";
 import { liveRoutes } from "./ui-live-routes.ts";
-import { requireRole, requireSession, sameOrigin, sessionOf, type UiRoutes } from "./ui-session.ts";
+import {
+  MAX_FORM_BYTES,
+  requireRole,
+  requireSession,
+  sameOrigin,
+  sessionOf,
+  type UiRoutes,
+} from "./ui-session.ts";
 
 /** Files a page lists at most (newest first); a filter narrows older ones in. */
 const MAX_LISTED = 500;
-const FORM_BYTES = 16 * 1024;
 
 /**
  * The dashboard: server-rendered pages (Hono JSX) from the domain services, one script and one
@@ -56,7 +62,7 @@ export function uiRoutes(services: AgentServices): Hono<UiRoutes> {
     );
   });
 
-  app.post("/login", bodyLimit({ maxSize: FORM_BYTES }), async (c) => {
+  app.post("/login", bodyLimit({ maxSize: MAX_FORM_BYTES }), async (c) => {
     if (!sameOrigin(c)) return c.text("cross-site request refused\n", 403);
     const form = await c.req.parseBody();
     const next = localPath(typeof form.next === "string" ? form.next : undefined);
@@ -94,7 +100,7 @@ export function uiRoutes(services: AgentServices): Hono<UiRoutes> {
   });
 
   const signedIn = requireSession(services);
-  app.post("/logout", bodyLimit({ maxSize: FORM_BYTES }), signedIn, (c) => {
+  app.post("/logout", bodyLimit({ maxSize: MAX_FORM_BYTES }), signedIn, (c) => {
     services.webSessions.end(getCookie(c, SESSION_COOKIE));
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure });
     return c.redirect("/login", 303);

@@ -70,11 +70,17 @@ export function sameOrigin(c: Context<UiRoutes>): boolean {
   return origin === new URL(c.req.url).origin;
 }
 
+/** The dashboard's forms are small; a bigger body is not read for its token (refused instead). */
+export const MAX_FORM_BYTES = 16 * 1024;
+
 async function formField(c: Context<UiRoutes>, name: string): Promise<string | undefined> {
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/")) {
     return undefined;
   }
+  // Checked before this route's own body limit runs: never buffer a large body to look for it.
+  const length = Number(c.req.header("content-length"));
+  if (!(length <= MAX_FORM_BYTES)) return undefined;
   const value = (await c.req.parseBody())[name];
   return typeof value === "string" ? value : undefined;
 }
