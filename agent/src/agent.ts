@@ -56,7 +56,7 @@ import type { RpcConnection } from "./rpc/connection.ts";
 import { RpcEngine } from "./rpc/engine.ts";
 import { methods } from "./rpc/methods/index.ts";
 import type { AgentServices } from "./services.ts";
-import { openDatabase } from "./state/database.ts";
+import { MIGRATIONS, openDatabase } from "./state/database.ts";
 import { ensureWritableDir } from "./state/writable-dir.ts";
 import { Activity } from "./status/activity.ts";
 import type { HealthComponent } from "./status/component.ts";
@@ -133,7 +133,7 @@ export async function startAgent(
       ),
     );
   const credentials = await mediamtxLogin(config, log);
-  const db = openDatabase(join(config.state.dir, "agent.db"));
+  const db = openDatabase(join(config.state.dir, "agent.db"), MIGRATIONS, log);
 
   // Sources → registry.
   const registry = new CameraRegistry(db);

@@ -2,7 +2,8 @@
 // an i6300esb watchdog): RAUC installs signed bundles made by image/bundle into the other root
 // slot, the next boot is a one-time trial, and the health gate commits it or rolls back.
 // One machine goes through every scenario in turn, as a device in the field would:
-//   refused bundles → good update A→B → bad agent → kernel panic → hang → power cut mid-install.
+//   refused bundles → good update A→B → bad agent that migrated the database → kernel panic →
+//   hang → power cut mid-install.
 // Figures (bundle size, install time, downtime) go to tests/.tmp/artifacts/update-x86-64.json.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -19,6 +20,11 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
+import {
+  buildNextReleaseAgent,
+  NEXT_RELEASE_FAILURE,
+  NEXT_SCHEMA_VERSION,
+} from "../support/next-release-agent.ts";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { freePort } from "../support/test-agent.ts";
@@ -29,6 +35,7 @@ const PKI = join(REPO, "tests/.tmp/update-pki");
 const BUNDLES = join(REPO, "tests/.tmp/bundles");
 /** Made by the "update bundle" stage (image/bundle with the test PKI). */
 const GOOD = join(BUNDLES, "good.raucb");
+const RIGGED_VERSION = "3.0.0-broken";
 // TCG on a loaded 2-core machine: a boot takes 30-70 s; allow three times that.
 const BOOT_TIMEOUT_MS = 210_000;
 /** The bound on an unattended rollback: trial boot, failure, reboot, old slot ready again. */
@@ -55,8 +62,10 @@ function sh(command: string[], what: string): string {
 }
 
 /**
- * A rootfs whose new version is broken in the ways the scenarios need: the agent never starts
- * (ExecStartPre fails), and, when /var/lib/update-test-rig says so, the kernel panics early
+ * A rootfs whose new version is broken in the ways the scenarios need: its agent is the next
+ * release (tests/support/next-release-agent.ts), which migrates the database one schema
+ * forward and then fails to start, so the gate rolls back and the old agent must start on
+ * the migrated database; and, when /var/lib/update-test-rig says so, the kernel panics early
  * (panic=10 on the command line reboots it) or hangs after a panic with panic=0, which only
  * the armed hardware watchdog ends. The rig file is on the data partition, so one bundle
  * serves three scenarios; the good slot has no such unit and ignores it.
@@ -69,12 +78,8 @@ function buildRiggedBundle(): string {
   sh(["rauc", "extract", `--keyring=${PKI}/ca.cert.pem`, GOOD, extracted], "rauc extract");
   const tree = join(work, "tree");
   sh(["fsck.erofs", `--extract=${tree}`, join(extracted, "root.img")], "fsck.erofs --extract");
+  buildNextReleaseAgent(join(tree, "usr/bin/camera-agent"), RIGGED_VERSION);
   const units = join(tree, "usr/lib/systemd/system");
-  mkdirSync(join(units, "camera-agent.service.d"), { recursive: true });
-  writeFileSync(
-    join(units, "camera-agent.service.d/50-update-test-broken.conf"),
-    "[Service]\nExecStartPre=/bin/false\n",
-  );
   writeFileSync(
     join(units, "update-test-crash.service"),
     [
@@ -109,7 +114,7 @@ function buildRiggedBundle(): string {
       "--output",
       bundle,
       "--version",
-      "3.0.0-broken",
+      RIGGED_VERSION,
       "--rootfs",
       rootfs,
       "--uki-dir",
@@ -228,7 +233,7 @@ async function fingerprint(): Promise<Fingerprint> {
     await vm.sh("modprobe vivid n_devs=2");
     const list = await eventually(async () => {
       const result = (await client.result("get_camera_list", {})) as {
-        cameras: Array<{ device: string }>;
+        cameras: Array<{ device: string; name: string }>;
         connected: number;
       };
       return result.connected === 2 && result;
@@ -239,7 +244,7 @@ async function fingerprint(): Promise<Fingerprint> {
       recording: (
         await vm.sh("sha256sum < /var/lib/camera-agent/recordings/update-test.mp4")
       ).trim(),
-      cameras: list.cameras.map((camera) => camera.device).sort(),
+      cameras: list.cameras.map((camera) => `${camera.device}: ${camera.name}`).sort(),
     };
   } finally {
     await client.close();
@@ -323,7 +328,15 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
       await vm.sh(
         "install -d -o camera -g camera /var/lib/camera-agent/recordings && head -c 1048576 /dev/urandom > /var/lib/camera-agent/recordings/update-test.mp4 && chown camera:camera /var/lib/camera-agent/recordings/update-test.mp4",
       );
+      await fingerprint();
+      // A name given by the operator lives in the database, which a migrating update moves
+      // forward: it must come back after every scenario.
+      const client = await RpcClient.connect(`ws://127.0.0.1:${vm.ports.api}/ws`);
+      expect((await client.authenticate(adminKey)).error).toBeUndefined();
+      await client.result("update_camera", { device: "camera0", name: "Loading bay" });
+      await client.close();
       baseline = await fingerprint();
+      expect(baseline.cameras).toContain("camera0: Loading bay");
     },
     BOOT_TIMEOUT_MS + 120_000,
   );
@@ -463,10 +476,25 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
   }
 
   test(
-    "bad update (the new agent never becomes ready): back on B unattended, A bad, and the reason recorded",
+    "bad update (the new agent migrates the database, then never becomes ready): back on B unattended, A bad, the reason recorded, the old agent healthy on the old schema",
     async () => {
       const { seconds } = await failedUpdate("");
       figures.rollback_bad_agent_seconds = Number(seconds.toFixed(1));
+      // The trial's agent moved the database one schema forward before it failed; the old
+      // agent started on the copy kept before that migration (and the fingerprint, checked in
+      // failedUpdate, is the same: keys, config, camera ids and names, recordings).
+      expect(await vm.sh("journalctl -b -1 -o cat -u camera-agent")).toContain(
+        NEXT_RELEASE_FAILURE,
+      );
+      expect(await vm.sh("journalctl -b -o cat -u camera-agent")).toContain(
+        `database schema ${NEXT_SCHEMA_VERSION} is newer than this agent's (${NEXT_SCHEMA_VERSION - 1})`,
+      );
+      expect((await vm.sh("ls /var/lib/camera-agent")).split("\n")).toEqual(
+        expect.arrayContaining(["agent.db", `agent.db.schema${NEXT_SCHEMA_VERSION}`]),
+      );
+      expect(await vm.sh("ls /var/lib/camera-agent")).not.toContain(
+        `agent.db.schema${NEXT_SCHEMA_VERSION - 1}`,
+      );
       // The trial boot of A really happened (the journal on /var kept it), and its gate said
       // why it gave up.
       expect(await vm.sh("journalctl -b -1 -o cat -u camera-update-gate")).toContain(

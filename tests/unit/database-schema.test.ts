@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLogger } from "../../agent/src/log/logger.ts";
 import {
   keptForSchema,
   MIGRATIONS,
@@ -47,10 +48,23 @@ describe("database schema across updates and rollbacks", () => {
     const kept = keptForSchema(path, SCHEMA_VERSION);
     expect(statSync(kept).mode & 0o777).toBe(0o600);
 
-    // The rollback: the older agent finds a newer schema and starts on the kept copy.
-    expect(cameraIds(path)).toEqual(["camera0"]);
+    // The rollback: the older agent finds a newer schema, starts on the kept copy, and says so.
+    const lines: string[] = [];
+    const log = createLogger("info", { write: (line: string) => lines.push(line) });
+    const db = openDatabase(path, MIGRATIONS, log);
+    expect(db.query("SELECT id FROM cameras").all()).toEqual([{ id: "camera0" }]);
+    db.close();
     expect(existsSync(keptForSchema(path, SCHEMA_VERSION + 1))).toBe(true);
     expect(existsSync(kept)).toBe(false);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        newer: keptForSchema(path, SCHEMA_VERSION + 1),
+        msg: expect.stringContaining(
+          `database schema ${SCHEMA_VERSION + 1} is newer than this agent's (${SCHEMA_VERSION})`,
+        ),
+      }),
+    ]);
 
     // The newer version installed again migrates the older data forward again.
     expect(cameraIds(path, newer)).toEqual(["camera0"]);

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Logger } from "../log/logger.ts";
 
 /** Schema steps, applied in order once each; user_version records how many ran. */
 export const MIGRATIONS: readonly string[] = [
@@ -93,12 +94,21 @@ function rollBackSchema(path: string, db: Database, version: number, known: numb
  * migrating an existing database forward, a consistent copy is kept (keptForSchema), so the
  * previous version can start on it after a rollback.
  */
-export function openDatabase(path: string, migrations: readonly string[] = MIGRATIONS): Database {
+export function openDatabase(
+  path: string,
+  migrations: readonly string[] = MIGRATIONS,
+  log?: Logger,
+): Database {
   mkdirSync(dirname(path), { recursive: true });
   let db = connect(path);
   let version = schemaVersion(db);
   if (version > migrations.length) {
     db = rollBackSchema(path, db, version, migrations.length);
+    // An operator reading the journal after a rollback learns where the newer data went.
+    log?.warn(
+      { path, newer: keptForSchema(path, version), schema: migrations.length },
+      `database schema ${version} is newer than this agent's (${migrations.length}): started on the copy kept before that migration, the newer database kept beside it`,
+    );
     version = schemaVersion(db);
   }
   if (version > 0 && version < migrations.length) {
