@@ -76,7 +76,6 @@ const IMAGE_KEY = join(root, "tests", ".tmp", "image-ssh", "id_ed25519");
 /** The throwaway update CA the test images trust, and its signing key (update-pki.sh). */
 const UPDATE_PKI = join(root, "tests", ".tmp", "update-pki");
 
-/** An image build, its (long) log kept as an artifact and its tail shown when it fails. */
 /** The command line and log of an image build, after making the keys the test images take. */
 function prepareImageBuild(target: string): { command: string[]; log: string } | undefined {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -159,6 +158,9 @@ const outcomes = [
       // Follow sourced files (the update scripts share state.sh).
       "--external-sources",
       "provisioning/install.sh",
+      "provisioning/update/preflight",
+      "provisioning/update/install",
+      "provisioning/update/verify",
       "scripts/system-deps.sh",
       ".ci/run",
       "image/build",

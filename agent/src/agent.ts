@@ -236,6 +236,7 @@ export async function startAgent(
     connections: () => activity.connections,
     inFlight: () => activity.inFlight,
     mediamtxUp: () => (probe.available ? 1 : 0),
+    recordings: () => recorder.all().length,
   });
   const health = new HealthReporter({
     stats,

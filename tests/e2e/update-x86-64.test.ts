@@ -36,6 +36,8 @@ const BUNDLES = join(REPO, "tests/.tmp/bundles");
 /** Made by the "update bundle" stage (image/bundle with the test PKI). */
 const GOOD = join(BUNDLES, "good.raucb");
 const RIGGED_VERSION = "3.0.0-broken";
+/** provisioning/update/ on the device, as the fleet playbooks use it. */
+const SCRIPTS = "/var/lib/update-scripts";
 // TCG on a loaded 2-core machine: a boot takes 30-70 s; allow three times that.
 const BOOT_TIMEOUT_MS = 210_000;
 /** The bound on an unattended rollback: trial boot, failure, reboot, old slot ready again. */
@@ -325,6 +327,7 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
       };
       expect(status.compatible).toBe("camera-appliance-x86-64");
       expect(status.booted).toBe("root-a");
+      await vm.uploadTree(join(REPO, "provisioning/update"), SCRIPTS);
       await vm.sh(
         "install -d -o camera -g camera /var/lib/camera-agent/recordings && head -c 1048576 /dev/urandom > /var/lib/camera-agent/recordings/update-test.mp4 && chown camera:camera /var/lib/camera-agent/recordings/update-test.mp4",
       );
@@ -345,17 +348,24 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
     const before = (
       await vm.sh("head -c 16777216 /dev/disk/by-partlabel/root-b | sha256sum")
     ).trim();
-    for (const [name, message] of [
-      ["foreign.raucb", /signature|verif|certificate|issuer/i],
-      ["tampered.raucb", /verif|hash|corrupt|signature|mismatch|failed/i],
-    ] as const) {
-      const path = await fetchBundle(name);
-      const result = await install(path);
-      figures[`refused_${name}`] = result.output.trim().split("\n").at(-1) ?? "";
-      expect(result.code).not.toBe(0);
-      expect(result.output).toMatch(message);
-      await vm.sh(`rm -f ${path}`);
-    }
+    // Through the fleet's install script, downloading it (pinned by its sha256).
+    const sha256 = sh(["sha256sum", join(BUNDLES, "foreign.raucb")], "sha256sum").split(" ")[0];
+    const foreignResult = await vm.ssh(
+      `${SCRIPTS}/install http://10.0.2.2:${server?.port}/foreign.raucb --sha256 ${sha256} 2>&1`,
+      900_000,
+    );
+    figures.refused_foreign = foreignResult.stdout.trim().split("\n").at(-1) ?? "";
+    expect(foreignResult.code).not.toBe(0);
+    expect(foreignResult.stdout).toContain("install: sha256 checked");
+    expect(foreignResult.stdout).toMatch(/signature|verif|certificate|issuer/i);
+    expect(await vm.sh("ls /var/tmp | grep -c camera-update. || true")).toBe("0\n");
+    // By hand, with the CLI.
+    const path = await fetchBundle("tampered.raucb");
+    const result = await install(path);
+    figures.refused_tampered = result.output.trim().split("\n").at(-1) ?? "";
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/verif|hash|corrupt|signature|mismatch|failed/i);
+    await vm.sh(`rm -f ${path}`);
     expect((await vm.sh("head -c 16777216 /dev/disk/by-partlabel/root-b | sha256sum")).trim()).toBe(
       before,
     );
@@ -366,6 +376,9 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
   test(
     "good update A → B: one trial boot of B, the gate commits it, B boots again after a second reboot",
     async () => {
+      const preflight = await vm.ssh(`${SCRIPTS}/preflight 2>&1`);
+      expect(preflight.stdout).toContain("preflight: recordings: 0 running");
+      expect(preflight.code).toBe(0);
       const path = await fetchBundle("good.raucb");
       // Through the API, as an integrator would: progress arrives as notifications, the
       // answer once RAUC is done, and the agent has the machine reboot into the trial.
@@ -431,6 +444,13 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
           version: "2.0.0-test",
         }),
       ]);
+      // The fleet's post-check agrees, and names a slot that is not the one booted.
+      const verified = await vm.ssh(`${SCRIPTS}/verify --version 2.0.0-test --slot root-b 2>&1`);
+      expect(verified.stdout).toContain("verify: slot: root-b booted and committed");
+      expect(verified.code).toBe(0);
+      const wrongSlot = await vm.ssh(`${SCRIPTS}/verify --version 2.0.0-test --slot root-a 2>&1`);
+      expect(wrongSlot.code).toBe(1);
+      expect(wrongSlot.stdout).toContain("verify: slot: booted root-b, expected root-a");
       await vm.sh(`rm -f ${path}`);
 
       const committed = await vm.bootId();
@@ -454,8 +474,8 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
     // Downloaded once, installed for each of the three scenarios.
     const path = "/var/lib/bundles/rigged.raucb";
     if ((await vm.ssh(`test -f ${path}`)).code !== 0) await fetchBundle("rigged.raucb");
-    const result = await install(path);
-    if (result.code !== 0) throw new Error(`install failed:\n${result.output}`);
+    const result = await vm.ssh(`${SCRIPTS}/install ${path} 2>&1`, 900_000);
+    if (result.code !== 0) throw new Error(`install failed:\n${result.stdout}`);
     // Armed, not committed: the next boot alone tries A; every later one starts B.
     expect((await vm.sh("cat /var/lib/camera-update/trial")).trim()).toBe("root-a");
     expect(await loaderVariable("LoaderEntryOneShot")).toBe("camera-appliance-root-a.efi");

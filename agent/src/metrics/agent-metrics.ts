@@ -14,6 +14,7 @@ export interface MetricSources {
   inFlight(): number;
   /** 1 while MediaMTX's API answers. */
   mediamtxUp(): number;
+  recordings(): number;
 }
 
 /** The agent's /metrics: process, WebSocket and per-method RPC figures. */
@@ -68,6 +69,13 @@ export class AgentMetrics implements CallObserver {
         "camera_agent_mediamtx_up",
         "1 while MediaMTX's control API answers, else 0.",
         sources.mediamtxUp,
+      ),
+    );
+    r.register(
+      new Gauge(
+        "camera_agent_recordings_active",
+        "Recordings running now (an update's reboot or restart would end them).",
+        sources.recordings,
       ),
     );
     this.rejectedConnections = r.register(
