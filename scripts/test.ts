@@ -170,7 +170,8 @@ const outcomes = [
       "image/mkosi.finalize",
       "bench/image/reproducibility.sh",
       "image/bundle",
-      "image/ota/bundle-hook",
+      "image/ota/hook-x86-64",
+      "image/ota/hook-rpi-arm64",
       "image/mkosi.extra/usr/lib/camera-appliance/update/state.sh",
       "image/mkosi.extra/usr/lib/camera-appliance/update/boot-efi",
       "image/mkosi.extra/usr/lib/camera-appliance/update/boot-tryboot",
@@ -231,6 +232,30 @@ outcomes.push(
 );
 outcomes.push(await arm64Build());
 outcomes.push(
+  stage(
+    "image: update bundle rpi-arm64 (image/bundle, RAUC)",
+    check([
+      "image/bundle",
+      "rpi-arm64",
+      "--cert",
+      join(UPDATE_PKI, "signing.cert.pem"),
+      "--key",
+      join(UPDATE_PKI, "signing.key.pem"),
+      "--keyring",
+      join(UPDATE_PKI, "ca.cert.pem"),
+      "--version",
+      "2.0.0-test",
+      // Its size is not a figure anyone reads here: the fastest compression to build.
+      "--compression",
+      "lz4",
+      "--output",
+      join(root, "tests", ".tmp", "bundles", "rpi-arm64.raucb"),
+    ]),
+  ),
+  stage(
+    "image: update bundle rpi-arm64 contents (rauc info, extract, boot hook)",
+    bunTests(["tests/e2e/bundle-rpi-arm64.test.ts"]),
+  ),
   stage(
     "image: boot arm64 (QEMU virt, direct kernel)",
     bunTests(["tests/e2e/image-arm64.test.ts"]),
