@@ -23,10 +23,10 @@ export interface TakenSnapshot {
   takenAt: number;
 }
 
-/** take_snapshot's product logic: checks, a name that never overwrites, the frame, the event. */
 /** How long one preview frame answers every page asking for that camera. */
 const PREVIEW_REUSE_MS = 1000;
 
+/** take_snapshot's product logic: checks, a name that never overwrites, the frame, the event. */
 export class SnapshotService {
   private readonly previews = new Map<
     string,
