@@ -444,13 +444,22 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
           version: "2.0.0-test",
         }),
       ]);
-      // The fleet's post-check agrees, and names a slot that is not the one booted.
-      const verified = await vm.ssh(`${SCRIPTS}/verify --version 2.0.0-test --slot root-b 2>&1`);
+      // The fleet's post-check agrees, and names what differs from what it expected.
+      const agentVersion = (await vm.sh("camera-agent version")).split("\n")[0]?.split(" ")[1];
+      const verified = await vm.ssh(
+        `${SCRIPTS}/verify --agent-version ${agentVersion} --system-version 2.0.0-test --slot root-b 2>&1`,
+      );
+      expect(verified.stdout).toContain("verify: system version: 2.0.0-test");
       expect(verified.stdout).toContain("verify: slot: root-b booted and committed");
       expect(verified.code).toBe(0);
-      const wrongSlot = await vm.ssh(`${SCRIPTS}/verify --version 2.0.0-test --slot root-a 2>&1`);
+      const wrongSlot = await vm.ssh(`${SCRIPTS}/verify --slot root-a 2>&1`);
       expect(wrongSlot.code).toBe(1);
       expect(wrongSlot.stdout).toContain("verify: slot: booted root-b, expected root-a");
+      const older = await vm.ssh(`${SCRIPTS}/verify --system-version 1.9.0 2>&1`);
+      expect(older.code).toBe(1);
+      expect(older.stdout).toContain(
+        "verify: system version: the booted slot holds 2.0.0-test, expected 1.9.0",
+      );
       await vm.sh(`rm -f ${path}`);
 
       const committed = await vm.bootId();

@@ -77,7 +77,7 @@ describe("provisioning/update scripts", () => {
     expect(down.stderr).toContain(`preflight: agent: not answering on http://127.0.0.1:${dead}`);
     const late = await script(
       "verify",
-      "--version",
+      "--agent-version",
       "1.0.0",
       "--health-port",
       dead,
@@ -89,7 +89,9 @@ describe("provisioning/update scripts", () => {
     const bad = await script("preflight", "--need-mib", "lots");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('preflight: --need-mib needs a whole number, not "lots"');
-    expect((await script("verify")).stderr).toContain("verify: --version is required");
+    expect((await script("verify")).stderr).toContain(
+      "verify: what should it check? give --agent-version, --system-version or --slot",
+    );
     expect(
       (await script("preflight", "--data-dir", "/nonexistent", "--health-port", dead)).code,
     ).toBe(1);
@@ -97,13 +99,21 @@ describe("provisioning/update scripts", () => {
 
   test("verify: the expected version passes; another is named", async () => {
     const { port } = await recordingAgent();
-    const good = await script("verify", "--version", buildInfo.version, "--health-port", port);
+    const good = await script(
+      "verify",
+      "--agent-version",
+      buildInfo.version,
+      "--health-port",
+      port,
+    );
     expect(good.stderr).toBe("");
     expect(good.code).toBe(0);
-    expect(good.stdout).toContain(`verify: version: ${buildInfo.version}`);
-    const other = await script("verify", "--version", "9.9.9", "--health-port", port);
+    expect(good.stdout).toContain(`verify: agent version: ${buildInfo.version}`);
+    const other = await script("verify", "--agent-version", "9.9.9", "--health-port", port);
     expect(other.code).toBe(1);
-    expect(other.stderr).toContain(`verify: version: running ${buildInfo.version}, expected 9.9.9`);
+    expect(other.stderr).toContain(
+      `verify: agent version: running ${buildInfo.version}, expected 9.9.9`,
+    );
   });
 
   test("install refuses before installing: bad sources, plain http without a pin, a sha256 mismatch", async () => {
