@@ -148,6 +148,25 @@ function backgroundImageBuild(name: string, target: string): () => Promise<Outco
   };
 }
 
+/** image/bundle for a board, signed with the run's throwaway PKI, into tests/.tmp/bundles. */
+function bundleCommand(board: string, name: string, extra: string[] = []): string[] {
+  return [
+    "image/bundle",
+    board,
+    "--cert",
+    join(UPDATE_PKI, "signing.cert.pem"),
+    "--key",
+    join(UPDATE_PKI, "signing.key.pem"),
+    "--keyring",
+    join(UPDATE_PKI, "ca.cert.pem"),
+    "--version",
+    "2.0.0-test",
+    ...extra,
+    "--output",
+    join(root, "tests", ".tmp", "bundles", name),
+  ];
+}
+
 const outcomes = [
   stage("system packages (scripts/system-deps.sh)", check(["bash", "scripts/system-deps.sh"])),
   stage("lint (biome)", check([bin("biome"), "check", "."])),
@@ -210,20 +229,7 @@ const arm64Build = backgroundImageBuild("image: build rpi-arm64 (mkosi, qemu-use
 outcomes.push(
   stage(
     "image: update bundle x86-64 (image/bundle, RAUC)",
-    check([
-      "image/bundle",
-      "x86-64",
-      "--cert",
-      join(UPDATE_PKI, "signing.cert.pem"),
-      "--key",
-      join(UPDATE_PKI, "signing.key.pem"),
-      "--keyring",
-      join(UPDATE_PKI, "ca.cert.pem"),
-      "--version",
-      "2.0.0-test",
-      "--output",
-      join(root, "tests", ".tmp", "bundles", "good.raucb"),
-    ]),
+    check(bundleCommand("x86-64", "good.raucb")),
   ),
   stage(
     "image: A/B updates x86-64 (RAUC, QEMU, rollback)",
@@ -234,23 +240,8 @@ outcomes.push(await arm64Build());
 outcomes.push(
   stage(
     "image: update bundle rpi-arm64 (image/bundle, RAUC)",
-    check([
-      "image/bundle",
-      "rpi-arm64",
-      "--cert",
-      join(UPDATE_PKI, "signing.cert.pem"),
-      "--key",
-      join(UPDATE_PKI, "signing.key.pem"),
-      "--keyring",
-      join(UPDATE_PKI, "ca.cert.pem"),
-      "--version",
-      "2.0.0-test",
-      // Its size is not a figure anyone reads here: the fastest compression to build.
-      "--compression",
-      "lz4",
-      "--output",
-      join(root, "tests", ".tmp", "bundles", "rpi-arm64.raucb"),
-    ]),
+    // Its size is not a figure anyone reads here: the fastest compression to build.
+    check(bundleCommand("rpi-arm64", "rpi-arm64.raucb", ["--compression", "lz4"])),
   ),
   stage(
     "image: update bundle rpi-arm64 contents (rauc info, extract, boot hook)",
