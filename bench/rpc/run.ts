@@ -2,7 +2,7 @@
 // one socket, start → first authenticated ping, and idle RSS (anonymous and file-backed) of
 // the compiled agent next to a compiled Bun.serve hello-world, each figure beside its goal.
 // Run: npm run bench   (builds dist/camera-agent-linux-x64 first; loopback only, bounded).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
@@ -23,6 +23,34 @@ function rss(pid: number): { total: number; anon: number; file: number } {
   const field = (name: string) =>
     Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return { total: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
+}
+
+/**
+ * Where a process's resident pages of its own executable sit, in KiB, by mapping: read-only
+ * data (.rodata, the runtime's builtins), machine code (.text: the runtime's code that ran),
+ * and the writable part, which holds the embedded bundle and its bytecode (.bun).
+ */
+function executablePages(pid: number): { rodata: number; code: number; writable: number } {
+  const exe = readlinkSync(`/proc/${pid}/exe`);
+  const pages = { rodata: 0, code: 0, writable: 0 };
+  let part: keyof typeof pages | undefined;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const [, perms = "", path = ""] = mapping;
+      part =
+        path !== exe
+          ? undefined
+          : perms.includes("x")
+            ? "code"
+            : perms.includes("w")
+              ? "writable"
+              : "rodata";
+    } else if (part && line.startsWith("Rss:")) {
+      pages[part] += Number(line.split(/\s+/)[1]);
+    }
+  }
+  return pages;
 }
 
 const mib = (kib: number) => `${(kib / MiB).toFixed(1)} MiB`;
@@ -166,6 +194,7 @@ try {
     await waitFor(`http://127.0.0.1:${helloPort}/`);
     await Bun.sleep(2000);
     const idle = { agent: rss(agent.pid), floor: rss(floor.pid) };
+    const pages = { agent: executablePages(agent.pid), floor: executablePages(floor.pid) };
 
     const url = `ws://127.0.0.1:${port}/ws`;
     await latency(url, token, 10); // warm-up
@@ -200,6 +229,17 @@ try {
       `≤ 40 MiB and ≤ floor + 10 MiB (${mib(idle.floor.total + 10 * MiB)}); anon ≤ 10 MiB`,
     ]);
     rows.push(["idle RSS, bare compiled Bun.serve (runtime floor)", split(idle.floor), ""]);
+    for (const [part, what] of [
+      ["code", "machine code (.text) that ran"],
+      ["rodata", "read-only data (.rodata, builtins)"],
+      ["writable", "writable data, embedded bundle and bytecode (.bun)"],
+    ] as const) {
+      rows.push([
+        `idle, resident pages of the executable: ${what}`,
+        `agent ${mib(pages.agent[part])}, floor ${mib(pages.floor[part])}`,
+        "",
+      ]);
+    }
     rows.push(["RSS after the runs above, camera-agent", split(loaded), ""]);
 
     console.log(`\nbench/rpc on ${machineDescription()}`);
