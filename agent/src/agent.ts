@@ -237,6 +237,7 @@ export async function startAgent(
     inFlight: () => activity.inFlight,
     mediamtxUp: () => (probe.available ? 1 : 0),
     recordings: () => recorder.all().length,
+    cameraStatuses: () => registry.list().map((camera) => camera.status),
   });
   const health = new HealthReporter({
     stats,

@@ -68,6 +68,9 @@ describe("MediaMTX paths follow the cameras", () => {
     expect(conf(agent, "other")).toBeDefined();
     const metrics = await (await fetch(`${agent.httpUrl}/metrics`)).text();
     expect(metrics).toContain("camera_agent_mediamtx_up 1");
+    // The unplugged camera is still known, now disconnected; every status has its series.
+    expect(metrics).toContain('camera_agent_cameras{status="DISCONNECTED"} 1');
+    expect(metrics).toContain('camera_agent_cameras{status="CONNECTED"} 0');
   });
 
   test("applying twice changes nothing the second time", async () => {

@@ -15,7 +15,12 @@ export interface MetricSources {
   /** 1 while MediaMTX's API answers. */
   mediamtxUp(): number;
   recordings(): number;
+  /** Known cameras' statuses, one entry per camera. */
+  cameraStatuses(): string[];
 }
+
+/** Every status a camera can have, so each series exists (at 0) from the start. */
+const CAMERA_STATUSES = ["CONNECTED", "DISCONNECTED", "ERROR"];
 
 /** The agent's /metrics: process, WebSocket and per-method RPC figures. */
 export class AgentMetrics implements CallObserver {
@@ -77,6 +82,15 @@ export class AgentMetrics implements CallObserver {
         "Recordings running now (an update's reboot or restart would end them).",
         sources.recordings,
       ),
+    );
+    r.register(
+      new Gauge("camera_agent_cameras", "Known cameras, by status.", () => {
+        const statuses = sources.cameraStatuses();
+        return CAMERA_STATUSES.map((status) => ({
+          labels: { status },
+          value: statuses.filter((each) => each === status).length,
+        }));
+      }),
     );
     this.rejectedConnections = r.register(
       new Counter(
