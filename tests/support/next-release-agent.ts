@@ -45,26 +45,35 @@ export function buildNextReleaseAgent(outfile: string, version: string): void {
       'const db = openDatabase(join(config.state.dir, "agent.db"), MIGRATIONS, log);',
       (anchor) => `${anchor}\n  throw new Error(${JSON.stringify(NEXT_RELEASE_FAILURE)});`,
     );
-    const result = Bun.spawnSync(
-      [
-        process.execPath,
-        "build",
-        join(WORK, "agent/src/main.ts"),
-        "--compile",
-        "--target=bun-linux-x64-baseline",
-        "--no-compile-autoload-dotenv",
-        "--no-compile-autoload-bunfig",
-        "--define",
-        `CAMERA_AGENT_VERSION=${JSON.stringify(version)}`,
-        "--outfile",
-        outfile,
-      ],
-      { cwd: WORK, stdout: "pipe", stderr: "pipe" },
-    );
-    if (result.exitCode !== 0) {
-      throw new Error(`next-release agent: bun build failed:\n${result.stderr.toString()}`);
-    }
+    compileAgent(join(WORK, "agent/src/main.ts"), WORK, outfile, version);
   } finally {
     rmSync(WORK, { recursive: true, force: true });
+  }
+}
+
+/** Today's agent as another release: the x86-64 binary (baseline) reporting `version`. */
+export function buildAgentRelease(outfile: string, version: string): void {
+  compileAgent(join(REPO, "agent/src/main.ts"), REPO, outfile, version);
+}
+
+function compileAgent(entry: string, cwd: string, outfile: string, version: string): void {
+  const result = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      entry,
+      "--compile",
+      "--target=bun-linux-x64-baseline",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      "--define",
+      `CAMERA_AGENT_VERSION=${JSON.stringify(version)}`,
+      "--outfile",
+      outfile,
+    ],
+    { cwd, stdout: "pipe", stderr: "pipe" },
+  );
+  if (result.exitCode !== 0) {
+    throw new Error(`agent ${version}: bun build failed:\n${result.stderr.toString()}`);
   }
 }

@@ -1,0 +1,514 @@
+// The fleet playbooks (provisioning/ansible/) run by the real ansible-playbook over SSH against
+// real hosts: three guests of our image, started from the one built image through
+// copy-on-write overlays, and one plain Debian 12 guest (tests/fixtures/debian-guest, built by
+// mkosi) where the installer puts the agent, as on a customer's own box. Each proof is a
+// playbook run followed by checks made from outside Ansible: the hosts' health ports, SSH and
+// the JSON-RPC API. Playbook logs go to tests/.tmp/artifacts/fleet-<step>.log.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildDebianGuest } from "../support/debian-guest.ts";
+import { buildAgentRelease, buildNextReleaseAgent } from "../support/next-release-agent.ts";
+import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
+import { RpcClient } from "../support/rpc-client.ts";
+
+const REPO = join(import.meta.dir, "../..");
+const PLAYBOOKS = join(REPO, "provisioning/ansible");
+const WORK = join(REPO, "tests/.tmp/fleet");
+const IMAGE = join(REPO, "image/out/x86-64/camera-appliance.raw");
+/** Made by the "update bundle x86-64" stage before this one. */
+const GOOD_BUNDLE = join(REPO, "tests/.tmp/bundles/good.raucb");
+const GOOD_VERSION = "2.0.0-test";
+const BAD_VERSION = "3.0.0-broken";
+const FACTORY_VERSION = (
+  JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+    version: string;
+  }
+).version;
+const IMAGE_HOSTS = ["cam1", "cam2", "cam3"];
+const INSTALLER_HOSTS = ["deb1"];
+const HOSTS = [...IMAGE_HOSTS, ...INSTALLER_HOSTS];
+// Four TCG guests share two cores: a boot takes minutes, not seconds.
+const BOOT_TIMEOUT_MS = 420_000;
+const PLAYBOOK_TIMEOUT_MS = 1_500_000;
+
+const vms = new Map<string, QemuVm>();
+const figures: Record<string, number> = {};
+
+interface Recap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  rescued: number;
+}
+
+interface Run {
+  code: number;
+  output: string;
+  recap: Map<string, Recap>;
+}
+
+function vm(host: string): QemuVm {
+  const found = vms.get(host);
+  if (!found) throw new Error(`no guest ${host}`);
+  return found;
+}
+
+/** The inventory, with `canary` first in the rollout order (update.yml's hosts pattern). */
+function writeInventory(canary: string): string {
+  const host = (name: string) =>
+    [`        ${name}:`, `          ansible_port: ${vm(name).ports.ssh}`].join("\n");
+  const file = join(WORK, "inventory", "hosts.yml");
+  mkdirSync(join(WORK, "inventory"), { recursive: true });
+  writeFileSync(
+    file,
+    [
+      "all:",
+      "  vars:",
+      "    ansible_host: 127.0.0.1",
+      "    ansible_user: root",
+      `    ansible_ssh_private_key_file: ${IMAGE_SSH_KEY}`,
+      // Every guest answers on 127.0.0.1 with its own host key: one known_hosts per port.
+      `    ansible_ssh_common_args: -o UserKnownHostsFile=${join(WORK, "known_hosts")}`,
+      "  children:",
+      "    canary:",
+      "      hosts:",
+      `        ${canary}:`,
+      "    image_hosts:",
+      "      vars:",
+      "        camera_fleet_host_kind: image",
+      "        camera_fleet_board: x86-64",
+      "        ansible_remote_tmp: /var/lib/ansible/tmp",
+      "      hosts:",
+      ...IMAGE_HOSTS.map(host),
+      "    installer_hosts:",
+      "      vars:",
+      "        camera_fleet_host_kind: installer",
+      "      hosts:",
+      ...INSTALLER_HOSTS.map(host),
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+/** Settings the whole test fleet shares (what a site's group_vars/all.yml would hold). */
+function writeFleetVars(): string {
+  const file = join(WORK, "fleet-vars.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      camera_fleet_config: { storage: { warn_percent: 75 } },
+      camera_fleet_authorized_keys: [readFileSync(`${IMAGE_SSH_KEY}.pub`, "utf8").trim()],
+      // No MediaMTX release can be fetched here; the image is built without it too.
+      camera_fleet_mediamtx: "none",
+      camera_fleet_backup_dir: join(WORK, "backups"),
+      camera_fleet_keys_dir: join(WORK, "keys"),
+      camera_fleet_status_report: join(WORK, "status.json"),
+      camera_fleet_controller_agent: join(REPO, "dist/camera-agent-linux-x64"),
+    }),
+  );
+  return file;
+}
+
+function parseRecap(output: string): Map<string, Recap> {
+  const recap = new Map<string, Recap>();
+  for (const match of output.matchAll(
+    /^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=\d+\s+rescued=(\d+)/gm,
+  )) {
+    const [, host, ok, changed, unreachable, failed, rescued] = match;
+    recap.set(host ?? "", {
+      ok: Number(ok),
+      changed: Number(changed),
+      unreachable: Number(unreachable),
+      failed: Number(failed),
+      rescued: Number(rescued),
+    });
+  }
+  return recap;
+}
+
+let inventory = "";
+let fleetVars = "";
+
+async function playbook(step: string, file: string, args: string[] = []): Promise<Run> {
+  const started = performance.now();
+  const child = Bun.spawn(
+    ["ansible-playbook", "-i", inventory, "-e", `@${fleetVars}`, file, ...args],
+    {
+      cwd: PLAYBOOKS,
+      env: {
+        ...process.env,
+        ANSIBLE_NOCOLOR: "1",
+        ANSIBLE_VAULT_PASSWORD_FILE: join(WORK, "vault-password"),
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: PLAYBOOK_TIMEOUT_MS,
+    },
+  );
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  const output = `${stdout}${stderr}`;
+  writeFileSync(join(ARTIFACTS, `fleet-${step}.log`), output);
+  figures[`${step}_seconds`] = Number(((performance.now() - started) / 1000).toFixed(1));
+  return { code, output, recap: parseRecap(stdout) };
+}
+
+/** Fails with the playbook's log unless it succeeded on every host. */
+function expectSuccess(run: Run, hosts = HOSTS): void {
+  if (run.code !== 0)
+    throw new Error(`ansible-playbook exited ${run.code}:\n${run.output.slice(-6000)}`);
+  for (const host of hosts) {
+    const recap = run.recap.get(host);
+    expect({ host, failed: recap?.failed, unreachable: recap?.unreachable }).toEqual({
+      host,
+      failed: 0,
+      unreachable: 0,
+    });
+  }
+}
+
+/** The hosts of each batch of a serial play, in order, from its task result lines. */
+function batches(output: string): string[][] {
+  return output
+    .split(/^PLAY \[/m)
+    .slice(1)
+    .map((play) =>
+      [
+        ...new Set(
+          [...play.matchAll(/^(?:ok|changed|fatal|skipping): \[([^\]]+)\]/gm)].map(
+            (m) => m[1] ?? "",
+          ),
+        ),
+      ]
+        .filter((host) => !host.includes(" -> "))
+        .sort(),
+    );
+}
+
+async function health(host: string, path: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`http://127.0.0.1:${vm(host).ports.health}${path}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+interface UpdateStatus {
+  booted_slot: string;
+  next_boot_slot: string;
+  trial_pending: string | null;
+  slots: { name: string; booted: boolean; version: string | null }[];
+}
+
+async function updateStatus(host: string): Promise<UpdateStatus> {
+  return JSON.parse(await vm(host).sh("camera-agent update status --json")) as UpdateStatus;
+}
+
+async function bootedVersion(host: string): Promise<string | null> {
+  const status = await updateStatus(host);
+  return status.slots.find((slot) => slot.booted)?.version ?? null;
+}
+
+async function runningVersion(host: string): Promise<string> {
+  return ((await health(host, "/health")).body as { version: string }).version;
+}
+
+/** What a rollout must leave alone: boot, slot and versions. */
+async function fingerprint(host: string): Promise<string> {
+  const kind = IMAGE_HOSTS.includes(host)
+    ? JSON.stringify({
+        slot: (await updateStatus(host)).booted_slot,
+        system: await bootedVersion(host),
+      })
+    : "";
+  return `${await vm(host).bootId()} ${await runningVersion(host)} ${kind}`;
+}
+
+describe("fleet playbooks against three image guests and a Debian guest", () => {
+  beforeAll(async () => {
+    if (!existsSync(IMAGE)) throw new Error(`no image at ${IMAGE}: the image build stage makes it`);
+    if (!existsSync(GOOD_BUNDLE)) {
+      throw new Error(`no bundle at ${GOOD_BUNDLE}: the update bundle stage makes it`);
+    }
+    rmSync(WORK, { recursive: true, force: true });
+    mkdirSync(WORK, { recursive: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(WORK, "vault-password"), `fleet-test-${crypto.randomUUID()}\n`, {
+      mode: 0o600,
+    });
+    // The image guests boot while the Debian guest's disk is being built.
+    for (const name of IMAGE_HOSTS) {
+      vms.set(
+        name,
+        await QemuVm.start({
+          name: `fleet-${name}`,
+          arch: "x86-64",
+          disk: IMAGE,
+          diskSize: "8G",
+          sshKey: IMAGE_SSH_KEY,
+          singleThreadTcg: true,
+        }),
+      );
+    }
+    const started = performance.now();
+    const debian = await buildDebianGuest(`${IMAGE_SSH_KEY}.pub`);
+    figures.debian_guest_build_seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+    vms.set(
+      "deb1",
+      await QemuVm.start({
+        name: "fleet-deb1",
+        arch: "x86-64",
+        disk: debian,
+        diskSize: "6G",
+        sshKey: IMAGE_SSH_KEY,
+        singleThreadTcg: true,
+      }),
+    );
+    await Promise.all(HOSTS.map((host) => vm(host).waitForSsh(BOOT_TIMEOUT_MS)));
+    figures.all_guests_up_seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+    inventory = writeInventory("cam1");
+    fleetVars = writeFleetVars();
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await Promise.all([...vms.values()].map((each) => each.stop()));
+    writeFileSync(join(ARTIFACTS, "fleet.json"), `${JSON.stringify(figures, null, 2)}\n`);
+  });
+
+  test(
+    "provision.yml brings every host to ready; a second run and --check --diff change nothing",
+    async () => {
+      const first = await playbook("provision", "provision.yml");
+      expectSuccess(first);
+      // The installer put the agent on the Debian guest; every host took the fleet's config.
+      expect(first.recap.get("deb1")?.changed).toBeGreaterThan(0);
+      for (const host of HOSTS) {
+        expect((await health(host, "/health/ready")).status).toBe(200);
+        expect(await vm(host).sh("grep -c 'warn_percent: 75' /etc/camera-agent/config.yaml")).toBe(
+          "1\n",
+        );
+      }
+      expect(await runningVersion("deb1")).toBe(FACTORY_VERSION);
+      expect(
+        (await vm("deb1").sh("systemctl is-enabled camera-agent camera-agent-backup.timer")).trim(),
+      ).toBe("enabled\nenabled");
+
+      const second = await playbook("provision-again", "provision.yml");
+      expectSuccess(second);
+      const checked = await playbook("provision-check", "provision.yml", ["--check", "--diff"]);
+      expectSuccess(checked);
+      for (const host of HOSTS) {
+        expect({
+          host,
+          second: second.recap.get(host)?.changed,
+          check: checked.recap.get(host)?.changed,
+        }).toEqual({
+          host,
+          second: 0,
+          check: 0,
+        });
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+
+  test(
+    "status.yml reports each host's versions, slot, cameras and health",
+    async () => {
+      expectSuccess(await playbook("status", "status.yml"));
+      const report = JSON.parse(readFileSync(join(WORK, "status.json"), "utf8")) as {
+        host: string;
+        kind: string;
+        agent_version: string;
+        booted_slot: string;
+        cameras: Record<string, string>;
+      }[];
+      expect(report.map((entry) => entry.host).sort()).toEqual([...HOSTS].sort());
+      for (const entry of report) {
+        expect(entry.agent_version).toBe(FACTORY_VERSION);
+        expect(entry.kind).toBe(IMAGE_HOSTS.includes(entry.host) ? "image" : "installer");
+        if (entry.kind === "image") expect(entry.booted_slot).toBe("root-a");
+        // Every status has its series, so the report always names them.
+        expect(Object.keys(entry.cameras).sort()).toEqual(["CONNECTED", "DISCONNECTED", "ERROR"]);
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+
+  test(
+    "keys.yml creates a key that authenticates on every host, kept only in the vault, and revokes it everywhere",
+    async () => {
+      const name = ["-e", "camera_fleet_key_name=fleet-vms"];
+      const created = await playbook("keys-create", "keys.yml", [
+        "-e",
+        "camera_fleet_keys_action=create",
+        ...name,
+        "-e",
+        "camera_fleet_key_role=viewer",
+      ]);
+      expectSuccess(created);
+      const vault = join(WORK, "keys", "fleet-vms.vault.yml");
+      expect(readFileSync(vault, "utf8")).toStartWith("$ANSIBLE_VAULT;1.1;AES256");
+      const opened = Bun.spawnSync(["ansible-vault", "view", vault], {
+        env: { ...process.env, ANSIBLE_VAULT_PASSWORD_FILE: join(WORK, "vault-password") },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(opened.exitCode).toBe(0);
+      const keys = new Map(
+        [...opened.stdout.toString().matchAll(/^ {4}(\w+): (csk_\S+)$/gm)].map((m) => [
+          m[1] ?? "",
+          m[2] ?? "",
+        ]),
+      );
+      expect([...keys.keys()].sort()).toEqual([...HOSTS].sort());
+      for (const [host, key] of keys) {
+        // Never in the playbook's output.
+        expect(created.output).not.toContain(key);
+        const client = await RpcClient.connect(`ws://127.0.0.1:${vm(host).ports.api}/ws`);
+        try {
+          const reply = await client.authenticate(key);
+          expect({ host, error: reply.error }).toEqual({ host, error: undefined });
+          expect(await client.result("get_camera_list", {})).toBeDefined();
+        } finally {
+          client.close();
+        }
+      }
+
+      // A second create under the same name is refused before any host makes a key.
+      const again = await playbook("keys-create-again", "keys.yml", [
+        "-e",
+        "camera_fleet_keys_action=create",
+        ...name,
+      ]);
+      expect(again.code).not.toBe(0);
+      expect(again.output).toContain("fleet-vms.vault.yml exists");
+
+      const revoked = await playbook("keys-revoke", "keys.yml", [
+        "-e",
+        "camera_fleet_keys_action=revoke",
+        ...name,
+      ]);
+      expectSuccess(revoked);
+      for (const [host, key] of keys) {
+        expect(revoked.recap.get(host)?.changed).toBe(1);
+        const client = await RpcClient.connect(`ws://127.0.0.1:${vm(host).ports.api}/ws`);
+        try {
+          expect((await client.authenticate(key)).error?.code).toBe(-32001);
+        } finally {
+          client.close();
+        }
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+
+  test(
+    "backup.yml fetches an archive of every host that camera-agent backup verify accepts",
+    async () => {
+      expectSuccess(await playbook("backup", "backup.yml"));
+      for (const host of HOSTS) {
+        const dates = readdirSync(join(WORK, "backups", host));
+        expect(dates).toHaveLength(1);
+        const dir = join(WORK, "backups", host, dates[0] ?? "");
+        const archives = readdirSync(dir);
+        expect(archives).toHaveLength(1);
+        const verified = Bun.spawnSync(
+          [
+            join(REPO, "dist/camera-agent-linux-x64"),
+            "backup",
+            "verify",
+            join(dir, archives[0] ?? ""),
+          ],
+          { stdout: "pipe", stderr: "pipe" },
+        );
+        expect({ host, code: verified.exitCode, stderr: verified.stderr.toString() }).toEqual({
+          host,
+          code: 0,
+          stderr: expect.any(String),
+        });
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+
+  test(
+    "update.yml: a good release goes through every host, canary first, then 25 %, then the rest",
+    async () => {
+      const binaries = join(WORK, "release-good");
+      mkdirSync(binaries, { recursive: true });
+      buildAgentRelease(join(binaries, "camera-agent-linux-x64"), GOOD_VERSION);
+      // The Debian guest is the canary: it updates in seconds, the image guests in minutes.
+      inventory = writeInventory("deb1");
+      const run = await playbook("update-good", "update.yml", [
+        "-e",
+        JSON.stringify({
+          camera_fleet_update_version: GOOD_VERSION,
+          camera_fleet_update_bundles: { "x86-64": GOOD_BUNDLE },
+          camera_fleet_update_binaries_dir: binaries,
+        }),
+      ]);
+      expectSuccess(run);
+      expect(batches(run.output)).toEqual([["deb1"], ["cam1"], ["cam2", "cam3"]]);
+      expect(await runningVersion("deb1")).toBe(GOOD_VERSION);
+      for (const host of IMAGE_HOSTS) {
+        const status = await updateStatus(host);
+        expect({
+          host,
+          booted: status.booted_slot,
+          next: status.next_boot_slot,
+          trial: status.trial_pending,
+        }).toEqual({
+          host,
+          booted: "root-b",
+          next: "root-b",
+          trial: null,
+        });
+        expect(await bootedVersion(host)).toBe(GOOD_VERSION);
+        expect((await health(host, "/health/ready")).status).toBe(200);
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+
+  test(
+    "update.yml: a bad release fails on the canary, which is rolled back and healthy; no other host is touched",
+    async () => {
+      const binaries = join(WORK, "release-bad");
+      mkdirSync(binaries, { recursive: true });
+      // The next release migrates the database, then never starts (tests/support/next-release-agent.ts).
+      buildNextReleaseAgent(join(binaries, "camera-agent-linux-x64"), BAD_VERSION);
+      const before = new Map<string, string>();
+      for (const host of HOSTS) before.set(host, await fingerprint(host));
+      const run = await playbook("update-bad", "update.yml", [
+        "-e",
+        JSON.stringify({
+          camera_fleet_update_version: BAD_VERSION,
+          camera_fleet_update_bundles: { "x86-64": GOOD_BUNDLE },
+          camera_fleet_update_binaries_dir: binaries,
+        }),
+      ]);
+      expect(run.code).not.toBe(0);
+      // One batch only: the canary's. It failed after its rescue ran.
+      expect(batches(run.output)).toEqual([["deb1"]]);
+      expect(run.recap.get("deb1")).toMatchObject({ failed: 1, rescued: 1, unreachable: 0 });
+      expect(run.output).toContain("No further hosts are updated");
+      // The bad release really ran on the canary, and the old one is back, ready.
+      expect(await vm("deb1").sh("journalctl -u camera-agent --no-pager -o cat")).toContain(
+        "fails to start after migrating its database",
+      );
+      expect(await runningVersion("deb1")).toBe(GOOD_VERSION);
+      expect((await health("deb1", "/health/ready")).status).toBe(200);
+      for (const host of IMAGE_HOSTS) {
+        expect(run.recap.has(host)).toBe(false);
+        expect(await fingerprint(host)).toBe(before.get(host) ?? "");
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+});
