@@ -27,6 +27,10 @@ declare -A package_of=(
   [ip]=iproute2
   # The dashboard's browser tests drive Debian's chromium (playwright-core downloads nothing).
   [chromium]=chromium
+  # The fleet playbooks (provisioning/ansible): run against QEMU guests, and linted.
+  [ansible-playbook]=ansible-core
+  [ansible-vault]=ansible-core
+  [ansible-lint]=ansible-lint
 )
 
 # GStreamer's RTSP server (the tests' real RTSP source) for the system python3.

@@ -33,38 +33,47 @@ function stage(name: string, body: () => { passed: number; failed: number }): Ou
 const check = (command: string[]) => () =>
   run(command) === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 
+/** bun test's command line for `paths`, writing its JUnit report to `report`. */
+function bunTestCommand(paths: string[], report: string): string[] {
+  // Generous per-test limit: integration tests spawn processes on a possibly loaded machine.
+  return [
+    process.execPath,
+    "test",
+    ...paths,
+    "--timeout=60000",
+    "--reporter=junit",
+    `--reporter-outfile=${report}`,
+  ];
+}
+
+/** Passed and failed tests from bun test's exit status and its JUnit report. */
+function bunTestOutcome(report: string, code: number): { passed: number; failed: number } {
+  let totals = { tests: 0, failures: 0, skipped: 0 };
+  try {
+    const head = /<testsuites\b[^>]*>/.exec(readFileSync(report, "utf8"))?.[0] ?? "";
+    const attribute = (name: string) =>
+      Number(new RegExp(`\\b${name}="(\\d+)"`).exec(head)?.[1] ?? 0);
+    totals = {
+      tests: attribute("tests"),
+      failures: attribute("failures"),
+      skipped: attribute("skipped"),
+    };
+  } catch {
+    console.error("bun test wrote no report");
+  }
+  const passed = totals.tests - totals.failures - totals.skipped;
+  // A file that fails to load, or an error outside any test, fails the run without a failed test.
+  const failed = totals.failures + (code !== 0 && totals.failures === 0 ? 1 : 0);
+  if (totals.tests === 0) return { passed: 0, failed: Math.max(failed, 1) };
+  return { passed, failed };
+}
+
 function bunTests(paths: string[]) {
   return () => {
     const work = mkdtempSync(join(tmpdir(), "camera-agent-junit-"));
     const report = join(work, "junit.xml");
     try {
-      // Generous per-test limit: integration tests spawn processes on a possibly loaded machine.
-      const code = run([
-        process.execPath,
-        "test",
-        ...paths,
-        "--timeout=60000",
-        "--reporter=junit",
-        `--reporter-outfile=${report}`,
-      ]);
-      let totals = { tests: 0, failures: 0, skipped: 0 };
-      try {
-        const head = /<testsuites\b[^>]*>/.exec(readFileSync(report, "utf8"))?.[0] ?? "";
-        const attribute = (name: string) =>
-          Number(new RegExp(`\\b${name}="(\\d+)"`).exec(head)?.[1] ?? 0);
-        totals = {
-          tests: attribute("tests"),
-          failures: attribute("failures"),
-          skipped: attribute("skipped"),
-        };
-      } catch {
-        console.error("bun test wrote no report");
-      }
-      const passed = totals.tests - totals.failures - totals.skipped;
-      // A file that fails to load, or an error outside any test, fails the run without a failed test.
-      const failed = totals.failures + (code !== 0 && totals.failures === 0 ? 1 : 0);
-      if (totals.tests === 0) return { passed: 0, failed: Math.max(failed, 1) };
-      return { passed, failed };
+      return bunTestOutcome(report, run(bunTestCommand(paths, report)));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -148,6 +157,39 @@ function backgroundImageBuild(name: string, target: string): () => Promise<Outco
   };
 }
 
+/**
+ * bun test started now in the background, its output going to a log in ARTIFACTS (printed when
+ * it is awaited), reported as its own stage when awaited.
+ */
+function backgroundBunTests(name: string, paths: string[], logName: string) {
+  const started = performance.now();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), "camera-agent-junit-"));
+  const report = join(work, "junit.xml");
+  const log = join(ARTIFACTS, logName);
+  const child = Bun.spawn(
+    ["bash", "-c", '"$@" > "$0" 2>&1', log, ...bunTestCommand(paths, report)],
+    {
+      cwd: root,
+      stdout: "inherit",
+      stderr: "inherit",
+    },
+  );
+  console.log(`\n--- ${name}: started in the background (log: ${log})`);
+  return async (): Promise<Outcome> => {
+    const code = await child.exited;
+    console.log(`\n==> stage: ${name} (ran alongside the stages above)`);
+    console.log(readFileSync(log, "utf8"));
+    const result = bunTestOutcome(report, code);
+    rmSync(work, { recursive: true, force: true });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `<== stage: ${name}: ${result.failed === 0 ? "ok" : "FAILED"} (${seconds.toFixed(1)} s)`,
+    );
+    return { stage: name, ...result, seconds };
+  };
+}
+
 /** image/bundle for a board, signed with the run's throwaway PKI, into tests/.tmp/bundles. */
 function bundleCommand(board: string, name: string, extra: string[] = []): string[] {
   return [
@@ -198,6 +240,14 @@ const outcomes = [
       "tests/support/update-pki.sh",
     ]),
   ),
+  stage(
+    "lint Ansible (ansible-lint, production profile)",
+    check([
+      "bash",
+      "-c",
+      "cd provisioning/ansible && exec ansible-lint --offline --profile production",
+    ]),
+  ),
   stage("typecheck (tsc --noEmit)", check([bin("tsc"), "-p", "."])),
   stage(
     "architecture (layers, cycles, thin methods)",
@@ -223,14 +273,24 @@ const outcomes = [
   ),
   stage("image: host packages (image/host-deps.sh)", check(["bash", "image/host-deps.sh"])),
   stage("image: build x86-64 (mkosi)", imageBuild("x86-64")),
-  stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
 ];
+// The heavy stages share the two cores in pairs: the arm64 build beside the x86-64 boot and
+// bundle, the fleet's four guests beside the A/B update guest. Each of these mostly waits on
+// one single-threaded emulator, so in pairs the whole run stays near an hour.
 const arm64Build = backgroundImageBuild("image: build rpi-arm64 (mkosi, qemu-user)", "rpi-arm64");
 outcomes.push(
+  stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
   stage(
     "image: update bundle x86-64 (image/bundle, RAUC)",
     check(bundleCommand("x86-64", "good.raucb")),
   ),
+);
+const fleet = backgroundBunTests(
+  "fleet: Ansible playbooks (3 image guests, 1 Debian guest, QEMU)",
+  ["tests/e2e/fleet.test.ts"],
+  "fleet-tests.log",
+);
+outcomes.push(
   stage(
     "image: A/B updates x86-64 (RAUC, QEMU, rollback)",
     bunTests(["tests/e2e/update-x86-64.test.ts"]),
@@ -252,6 +312,7 @@ outcomes.push(
     bunTests(["tests/e2e/image-arm64.test.ts"]),
   ),
 );
+outcomes.push(await fleet());
 
 console.log("\nsummary:");
 for (const outcome of outcomes) {
