@@ -198,6 +198,16 @@ async function health(host: string, path: string): Promise<{ status: number; bod
   return { status: response.status, body: await response.json() };
 }
 
+/** A WebSocket session with the host's API, closed after `use`. */
+async function withSession(host: string, use: (client: RpcClient) => Promise<void>): Promise<void> {
+  const client = await RpcClient.connect(`ws://127.0.0.1:${vm(host).ports.api}/ws`);
+  try {
+    await use(client);
+  } finally {
+    client.close();
+  }
+}
+
 interface UpdateStatus {
   booted_slot: string;
   next_boot_slot: string;
@@ -370,14 +380,11 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
       for (const [host, key] of keys) {
         // Never in the playbook's output.
         expect(created.output).not.toContain(key);
-        const client = await RpcClient.connect(`ws://127.0.0.1:${vm(host).ports.api}/ws`);
-        try {
+        await withSession(host, async (client) => {
           const reply = await client.authenticate(key);
           expect({ host, error: reply.error }).toEqual({ host, error: undefined });
           expect(await client.result("get_camera_list", {})).toBeDefined();
-        } finally {
-          client.close();
-        }
+        });
       }
 
       // A second create under the same name is refused before any host makes a key.
@@ -397,12 +404,9 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
       expectSuccess(revoked);
       for (const [host, key] of keys) {
         expect(revoked.recap.get(host)?.changed).toBe(1);
-        const client = await RpcClient.connect(`ws://127.0.0.1:${vm(host).ports.api}/ws`);
-        try {
+        await withSession(host, async (client) => {
           expect((await client.authenticate(key)).error?.code).toBe(-32001);
-        } finally {
-          client.close();
-        }
+        });
       }
     },
     PLAYBOOK_TIMEOUT_MS,
