@@ -38,6 +38,15 @@ test("keys create killed at random moments: every key the CLI acknowledged is in
   const acknowledged: string[] = [];
   let killed = 0;
   let staleLocks = 0;
+  // How long one create takes here (start-up, argon2, locked write): kills are spread over
+  // twice that, so some land before, some during and some after, on a fast or a loaded machine.
+  const started = performance.now();
+  const probe = Bun.spawnSync(
+    [BINARY, "keys", "create", "--role", "viewer", "--name", "probe", "--config", file],
+    { env },
+  );
+  expect(probe.exitCode).toBe(0);
+  const createMs = performance.now() - started;
   for (let round = 0; round < 15; round++) {
     const children = [0, 1, 2].map((i) => {
       const name = `k${round}-${i}`;
@@ -47,8 +56,7 @@ test("keys create killed at random moments: every key the CLI acknowledged is in
       );
       return { name, child, out: new Response(child.stdout).text() };
     });
-    // A create takes about 0.3 s (start-up, argon2, locked write): kill before, during, after.
-    await Bun.sleep(150 + Math.floor(next() * 900));
+    await Bun.sleep(Math.floor(next() * 2 * createMs));
     for (const { child } of children) child.kill("SIGKILL");
     for (const { name, child, out } of children) {
       const code = await child.exited;
