@@ -33,47 +33,38 @@ function stage(name: string, body: () => { passed: number; failed: number }): Ou
 const check = (command: string[]) => () =>
   run(command) === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 
-/** bun test's command line for `paths`, writing its JUnit report to `report`. */
-function bunTestCommand(paths: string[], report: string): string[] {
-  // Generous per-test limit: integration tests spawn processes on a possibly loaded machine.
-  return [
-    process.execPath,
-    "test",
-    ...paths,
-    "--timeout=60000",
-    "--reporter=junit",
-    `--reporter-outfile=${report}`,
-  ];
-}
-
-/** Passed and failed tests from bun test's exit status and its JUnit report. */
-function bunTestOutcome(report: string, code: number): { passed: number; failed: number } {
-  let totals = { tests: 0, failures: 0, skipped: 0 };
-  try {
-    const head = /<testsuites\b[^>]*>/.exec(readFileSync(report, "utf8"))?.[0] ?? "";
-    const attribute = (name: string) =>
-      Number(new RegExp(`\\b${name}="(\\d+)"`).exec(head)?.[1] ?? 0);
-    totals = {
-      tests: attribute("tests"),
-      failures: attribute("failures"),
-      skipped: attribute("skipped"),
-    };
-  } catch {
-    console.error("bun test wrote no report");
-  }
-  const passed = totals.tests - totals.failures - totals.skipped;
-  // A file that fails to load, or an error outside any test, fails the run without a failed test.
-  const failed = totals.failures + (code !== 0 && totals.failures === 0 ? 1 : 0);
-  if (totals.tests === 0) return { passed: 0, failed: Math.max(failed, 1) };
-  return { passed, failed };
-}
-
 function bunTests(paths: string[]) {
   return () => {
     const work = mkdtempSync(join(tmpdir(), "camera-agent-junit-"));
     const report = join(work, "junit.xml");
     try {
-      return bunTestOutcome(report, run(bunTestCommand(paths, report)));
+      // Generous per-test limit: integration tests spawn processes on a possibly loaded machine.
+      const code = run([
+        process.execPath,
+        "test",
+        ...paths,
+        "--timeout=60000",
+        "--reporter=junit",
+        `--reporter-outfile=${report}`,
+      ]);
+      let totals = { tests: 0, failures: 0, skipped: 0 };
+      try {
+        const head = /<testsuites\b[^>]*>/.exec(readFileSync(report, "utf8"))?.[0] ?? "";
+        const attribute = (name: string) =>
+          Number(new RegExp(`\\b${name}="(\\d+)"`).exec(head)?.[1] ?? 0);
+        totals = {
+          tests: attribute("tests"),
+          failures: attribute("failures"),
+          skipped: attribute("skipped"),
+        };
+      } catch {
+        console.error("bun test wrote no report");
+      }
+      const passed = totals.tests - totals.failures - totals.skipped;
+      // A file that fails to load, or an error outside any test, fails the run without a failed test.
+      const failed = totals.failures + (code !== 0 && totals.failures === 0 ? 1 : 0);
+      if (totals.tests === 0) return { passed: 0, failed: Math.max(failed, 1) };
+      return { passed, failed };
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
