@@ -20,6 +20,8 @@ const IMAGE = join(REPO, "image/out/x86-64/camera-appliance.raw");
 const GOOD_BUNDLE = join(REPO, "tests/.tmp/bundles/good.raucb");
 const GOOD_VERSION = "2.0.0-test";
 const BAD_VERSION = "3.0.0-broken";
+/** What a release is called whose bundle holds another version (GOOD_VERSION): a wrong build. */
+const MISLABELLED_VERSION = "2.0.1-mislabelled";
 const FACTORY_VERSION = (
   JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
     version: string;
@@ -514,6 +516,55 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
       expect(await runningVersion("deb1")).toBe(GOOD_VERSION);
       expect((await health("deb1", "/health/ready")).status).toBe(200);
       for (const host of IMAGE_HOSTS) {
+        expect(run.recap.has(host)).toBe(false);
+        expect(await fingerprint(host)).toBe(before.get(host) ?? "");
+      }
+    },
+    PLAYBOOK_TIMEOUT_MS,
+  );
+
+  test(
+    "update.yml: an image canary that fails its post-check after the trial boot is put back on its old slot by the rescue; no other host is touched",
+    async () => {
+      // The bundle boots and passes the box's own health gate, but holds another version than
+      // the release's: only the playbook's post-check can catch it, and only the playbook's
+      // rescue (mark the booted slot bad, reboot) can undo it.
+      inventory = writeInventory("cam1");
+      const before = new Map<string, string>();
+      for (const host of HOSTS) before.set(host, await fingerprint(host));
+      const run = await playbook("update-mislabelled", "update.yml", [
+        "-e",
+        JSON.stringify({
+          camera_fleet_update_version: MISLABELLED_VERSION,
+          camera_fleet_update_bundles: { "x86-64": GOOD_BUNDLE },
+          camera_fleet_update_binaries_dir: join(WORK, "release-good"),
+        }),
+      ]);
+      expect(run.code).not.toBe(0);
+      expect(batches(run.output)).toEqual([["cam1"]]);
+      expect(run.recap.get("cam1")).toMatchObject({ failed: 1, rescued: 1, unreachable: 0 });
+      expect(run.output).toContain(
+        `system version: the booted slot holds ${GOOD_VERSION}, expected ${MISLABELLED_VERSION}`,
+      );
+      expect(run.output).toContain("No further hosts are updated");
+      // The trial boot of root-a happened and was committed by the gate; the rescue marked it
+      // bad and rebooted: root-b again, committed, its agent ready, and nothing left over.
+      const status = await updateStatus("cam1");
+      expect({
+        booted: status.booted_slot,
+        next: status.next_boot_slot,
+        trial: status.trial_pending,
+      }).toEqual({ booted: "root-b", next: "root-b", trial: null });
+      expect(await bootedVersion("cam1")).toBe(GOOD_VERSION);
+      expect(await vm("cam1").sh("cat /var/lib/camera-update/slots")).toBe(
+        "root-a=bad\nroot-b=good\n",
+      );
+      expect(await vm("cam1").sh("journalctl -b -1 -o cat -u camera-update-gate")).toContain(
+        "root-a is healthy and committed",
+      );
+      expect((await health("cam1", "/health/ready")).status).toBe(200);
+      expect(await vm("cam1").sh("ls /var/lib/camera-fleet/bundles")).toBe("");
+      for (const host of HOSTS.filter((each) => each !== "cam1")) {
         expect(run.recap.has(host)).toBe(false);
         expect(await fingerprint(host)).toBe(before.get(host) ?? "");
       }
