@@ -11,6 +11,7 @@ import { buildDebianGuest } from "../support/debian-guest.ts";
 import { buildAgentRelease, buildNextReleaseAgent } from "../support/next-release-agent.ts";
 import { ARTIFACTS, IMAGE_SSH_KEY, QemuVm } from "../support/qemu-vm.ts";
 import { RpcClient } from "../support/rpc-client.ts";
+import { freePort } from "../support/test-agent.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const PLAYBOOKS = join(REPO, "provisioning/ansible");
@@ -58,10 +59,26 @@ function vm(host: string): QemuVm {
   return found;
 }
 
+/**
+ * Where each image host gets the good release: cam1 from a copy the play makes, the others
+ * download it themselves from a web server on the controller (plain http, so pinned by its
+ * sha256), as a site with its own bundle mirror would.
+ */
+const bundleSources = new Map<string, string>();
+
 /** The inventory, with `canary` first in the rollout order (update.yml's hosts pattern). */
 function writeInventory(canary: string): string {
   const host = (name: string) =>
-    [`        ${name}:`, `          ansible_port: ${vm(name).ports.ssh}`].join("\n");
+    [
+      `        ${name}:`,
+      `          ansible_port: ${vm(name).ports.ssh}`,
+      ...(bundleSources.has(name)
+        ? [
+            `          camera_fleet_update_bundles: ${JSON.stringify({ "x86-64": bundleSources.get(name) })}`,
+            `          camera_fleet_update_sha256: ${JSON.stringify({ "x86-64": goodBundleSha256 })}`,
+          ]
+        : []),
+    ].join("\n");
   const file = join(WORK, "inventory", "hosts.yml");
   mkdirSync(join(WORK, "inventory"), { recursive: true });
   writeFileSync(
@@ -82,6 +99,7 @@ function writeInventory(canary: string): string {
       "      vars:",
       "        camera_fleet_host_kind: image",
       "        camera_fleet_board: x86-64",
+      `        camera_fleet_update_bundles: ${JSON.stringify({ "x86-64": GOOD_BUNDLE })}`,
       "        ansible_remote_tmp: /var/lib/ansible/tmp",
       "      hosts:",
       ...IMAGE_HOSTS.map(host),
@@ -134,6 +152,9 @@ function parseRecap(output: string): Map<string, Recap> {
 
 let inventory = "";
 let fleetVars = "";
+let goodBundleSha256 = "";
+let bundleServer: ReturnType<typeof Bun.serve> | undefined;
+let bundleDownloads = 0;
 
 async function playbook(step: string, file: string, args: string[] = []): Promise<Run> {
   const started = performance.now();
@@ -196,6 +217,16 @@ function batches(output: string): string[][] {
         .filter((host) => !host.includes(" -> "))
         .sort(),
     );
+}
+
+/** The result lines of every run of the task named `name` (each batch runs it once), sorted. */
+function taskResults(output: string, name: string): string[] {
+  return output
+    .split(/^TASK \[/m)
+    .filter((task) => task.startsWith(`camera_fleet : ${name}]`))
+    .flatMap((task) => [...task.matchAll(/^(?:ok|changed|fatal|skipping): \[[^\]]+\]/gm)])
+    .map((match) => match[0])
+    .sort();
 }
 
 async function health(host: string, path: string): Promise<{ status: number; body: unknown }> {
@@ -286,6 +317,23 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
         singleThreadTcg: true,
       }),
     );
+    // The guests reach the host's loopback as 10.0.2.2 (QEMU's user network).
+    bundleServer = Bun.serve({
+      port: freePort(),
+      hostname: "127.0.0.1",
+      fetch: (request) => {
+        if (new URL(request.url).pathname !== "/good.raucb")
+          return new Response("not here", { status: 404 });
+        bundleDownloads++;
+        return new Response(Bun.file(GOOD_BUNDLE));
+      },
+    });
+    const hasher = new Bun.CryptoHasher("sha256");
+    for await (const chunk of Bun.file(GOOD_BUNDLE).stream()) hasher.update(chunk);
+    goodBundleSha256 = hasher.digest("hex");
+    for (const host of ["cam2", "cam3"]) {
+      bundleSources.set(host, `http://10.0.2.2:${bundleServer.port}/good.raucb`);
+    }
     await Promise.all(HOSTS.map((host) => vm(host).waitForSsh(BOOT_TIMEOUT_MS)));
     figures.all_guests_up_seconds = Number(((performance.now() - started) / 1000).toFixed(1));
     inventory = writeInventory("cam1");
@@ -293,6 +341,7 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
   }, 1_200_000);
 
   afterAll(async () => {
+    bundleServer?.stop(true);
     await Promise.all([...vms.values()].map((each) => each.stop()));
     writeFileSync(join(ARTIFACTS, "fleet.json"), `${JSON.stringify(figures, null, 2)}\n`);
   });
@@ -460,12 +509,18 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
         "-e",
         JSON.stringify({
           camera_fleet_update_version: GOOD_VERSION,
-          camera_fleet_update_bundles: { "x86-64": GOOD_BUNDLE },
           camera_fleet_update_binaries_dir: binaries,
         }),
       ]);
       expectSuccess(run);
       expect(batches(run.output)).toEqual([["deb1"], ["cam1"], ["cam2", "cam3"]]);
+      // cam1 was sent a copy; cam2 and cam3 each downloaded the bundle once, checked its pin.
+      expect(bundleDownloads).toBe(2);
+      expect(taskResults(run.output, "Copy the bundle to the host")).toEqual([
+        "changed: [cam1]",
+        "skipping: [cam2]",
+        "skipping: [cam3]",
+      ]);
       expect(await runningVersion("deb1")).toBe(GOOD_VERSION);
       for (const host of IMAGE_HOSTS) {
         const status = await updateStatus(host);
