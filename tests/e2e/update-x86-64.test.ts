@@ -39,8 +39,8 @@ const GOOD = join(BUNDLES, "good.raucb");
 const RIGGED_VERSION = "3.0.0-broken";
 /** provisioning/update/ on the device, as the fleet playbooks use it. */
 const SCRIPTS = "/var/lib/update-scripts";
-// TCG on a loaded 2-core machine: a boot takes 30-70 s alone, and up to three times that while
-// the fleet stage's four guests share the cores (scripts/test.ts); allow twice that again.
+// TCG on a loaded 2-core machine (the arm64 image build runs beside this stage): a boot takes
+// 30-70 s, and up to three times that when other guests share the cores; allow twice that.
 const BOOT_TIMEOUT_MS = 420_000;
 /** The bound on an unattended rollback: trial boot, failure, reboot, old slot ready again. */
 const ROLLBACK_BOUND_MS = 900_000;
