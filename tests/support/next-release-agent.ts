@@ -3,13 +3,13 @@
 // failure right after it migrated, as a bad release would. Installed by a rigged bundle, it
 // proves that the old version starts healthy on the database the new one moved forward
 // (docs/update.md, "Data across updates"). Built from a patched copy of agent/, never shipped.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS } from "../../agent/src/state/database.ts";
 
 const REPO = join(import.meta.dir, "../..");
 /** Inside the checkout, so the copy resolves the same node_modules. */
-const WORK_PARENT = join(REPO, "tests/.tmp");
+const WORK = join(REPO, "tests/.tmp/next-release");
 
 /** The schema version the next release writes. */
 export const NEXT_SCHEMA_VERSION = MIGRATIONS.length + 1;
@@ -26,15 +26,13 @@ function patch(file: string, anchor: string, replacement: (anchor: string) => st
 
 /** Builds the next release's x86-64 binary (baseline, as the image's) into `outfile`. */
 export function buildNextReleaseAgent(outfile: string, version: string): void {
-  // Its own copy: the update and fleet tests build one at the same time.
-  mkdirSync(WORK_PARENT, { recursive: true });
-  const work = mkdtempSync(join(WORK_PARENT, "next-release-"));
+  rmSync(WORK, { recursive: true, force: true });
   try {
-    cpSync(join(REPO, "agent"), join(work, "agent"), { recursive: true });
+    cpSync(join(REPO, "agent"), join(WORK, "agent"), { recursive: true });
     for (const file of ["package.json", "tsconfig.json"]) {
-      cpSync(join(REPO, file), join(work, file));
+      cpSync(join(REPO, file), join(WORK, file));
     }
-    const database = join(work, "agent/src/state/database.ts");
+    const database = join(WORK, "agent/src/state/database.ts");
     const text = readFileSync(database, "utf8");
     const end = text.indexOf("\n];\n", text.indexOf("export const MIGRATIONS"));
     if (end < 0) throw new Error(`next-release agent: no MIGRATIONS list in ${database}`);
@@ -43,13 +41,13 @@ export function buildNextReleaseAgent(outfile: string, version: string): void {
       `${text.slice(0, end)}\n  "CREATE TABLE next_release (id TEXT PRIMARY KEY)",${text.slice(end)}`,
     );
     patch(
-      join(work, "agent/src/agent.ts"),
+      join(WORK, "agent/src/agent.ts"),
       'const db = openDatabase(join(config.state.dir, "agent.db"), MIGRATIONS, log);',
       (anchor) => `${anchor}\n  throw new Error(${JSON.stringify(NEXT_RELEASE_FAILURE)});`,
     );
-    compileAgent(join(work, "agent/src/main.ts"), work, outfile, version);
+    compileAgent(join(WORK, "agent/src/main.ts"), WORK, outfile, version);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    rmSync(WORK, { recursive: true, force: true });
   }
 }
 
