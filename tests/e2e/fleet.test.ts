@@ -60,11 +60,11 @@ function vm(host: string): QemuVm {
 }
 
 /**
- * Where each image host gets the good release: cam1 from a copy the play makes, the others
- * download it themselves from a web server on the controller (plain http, so pinned by its
- * sha256), as a site with its own bundle mirror would.
+ * Image hosts that download the good release themselves from a web server on the controller
+ * (plain http, so pinned by its sha256), as a site with its own bundle mirror would; cam1 gets
+ * a copy the play makes.
  */
-const bundleSources = new Map<string, string>();
+const DOWNLOADING_HOSTS = ["cam2", "cam3"];
 
 /** The inventory, with `canary` first in the rollout order (update.yml's hosts pattern). */
 function writeInventory(canary: string, name = "hosts.yml"): string {
@@ -72,9 +72,9 @@ function writeInventory(canary: string, name = "hosts.yml"): string {
     [
       `        ${name}:`,
       `          ansible_port: ${vm(name).ports.ssh}`,
-      ...(bundleSources.has(name)
+      ...(DOWNLOADING_HOSTS.includes(name)
         ? [
-            `          camera_fleet_update_bundles: ${JSON.stringify({ "x86-64": bundleSources.get(name) })}`,
+            `          camera_fleet_update_bundles: ${JSON.stringify({ "x86-64": goodBundleUrl })}`,
             `          camera_fleet_update_sha256: ${JSON.stringify({ "x86-64": goodBundleSha256 })}`,
           ]
         : []),
@@ -204,19 +204,16 @@ function expectSuccess(run: Run, hosts = HOSTS): void {
   }
 }
 
+/** A task's result line for one host, e.g. "changed: [cam1]". */
+const RESULT_LINE = /^(?:ok|changed|fatal|skipping): \[([^\]]+)\]/gm;
+
 /** The hosts of each batch of a serial play, in order, from its task result lines. */
 function batches(output: string): string[][] {
   return output
     .split(/^PLAY \[/m)
     .slice(1)
     .map((play) =>
-      [
-        ...new Set(
-          [...play.matchAll(/^(?:ok|changed|fatal|skipping): \[([^\]]+)\]/gm)].map(
-            (m) => m[1] ?? "",
-          ),
-        ),
-      ]
+      [...new Set([...play.matchAll(RESULT_LINE)].map((m) => m[1] ?? ""))]
         .filter((host) => !host.includes(" -> "))
         .sort(),
     );
@@ -227,7 +224,7 @@ function taskResults(output: string, name: string): string[] {
   return output
     .split(/^TASK \[/m)
     .filter((task) => task.startsWith(`camera_fleet : ${name}]`))
-    .flatMap((task) => [...task.matchAll(/^(?:ok|changed|fatal|skipping): \[[^\]]+\]/gm)])
+    .flatMap((task) => [...task.matchAll(RESULT_LINE)])
     .map((match) => match[0])
     .sort();
 }
@@ -335,7 +332,6 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
     for await (const chunk of Bun.file(GOOD_BUNDLE).stream()) hasher.update(chunk);
     goodBundleSha256 = hasher.digest("hex");
     goodBundleUrl = `http://10.0.2.2:${bundleServer.port}/good.raucb`;
-    for (const host of ["cam2", "cam3"]) bundleSources.set(host, goodBundleUrl);
     await Promise.all(HOSTS.map((host) => vm(host).waitForSsh(BOOT_TIMEOUT_MS)));
     figures.all_guests_up_seconds = Number(((performance.now() - started) / 1000).toFixed(1));
     inventory = writeInventory("cam1");
