@@ -2,7 +2,7 @@
 // Each stage says where it starts and ends, so a failing CI log points at the stage; the last
 // line is "tests: N passed, N failed" (a stage counts as one test), and the exit status is
 // non-zero on any failure.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -124,30 +124,6 @@ function imageBuild(target: string) {
   };
 }
 
-/**
- * An image build started now, in the background (its output goes to its log only), and
- * reported as its own stage when awaited: the arm64 build runs alongside the x86-64 update
- * stages, which mostly wait on a one-thread QEMU guest, to keep the whole run well under an hour.
- */
-function backgroundImageBuild(name: string, target: string): () => Promise<Outcome> {
-  const started = performance.now();
-  const build = prepareImageBuild(target);
-  const exited = build
-    ? Bun.spawn(build.command, { cwd: root, stdout: "inherit", stderr: "inherit" }).exited
-    : Promise.resolve(1);
-  console.log(`\n--- ${name}: started in the background (log: ${build?.log ?? "none"})`);
-  return async () => {
-    const exitCode = await exited;
-    console.log(`\n==> stage: ${name} (ran alongside the stages above)`);
-    const result = build ? imageBuildOutcome(build.log, exitCode) : { passed: 0, failed: 1 };
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `<== stage: ${name}: ${result.failed === 0 ? "ok" : "FAILED"} (${seconds.toFixed(1)} s)`,
-    );
-    return { stage: name, ...result, seconds };
-  };
-}
-
 /** image/bundle for a board, signed with the run's throwaway PKI, into tests/.tmp/bundles. */
 function bundleCommand(board: string, name: string, extra: string[] = []): string[] {
   return [
@@ -167,7 +143,83 @@ function bundleCommand(board: string, name: string, extra: string[] = []): strin
   ];
 }
 
-const outcomes = [
+/**
+ * The stages that run beside the x86-64 update stages, one after another in a second process
+ * (the update stages mostly wait on one single-threaded QEMU guest, so the second core is free):
+ * the x86-64 boot tests, everything arm64, and the fleet's Debian guest disk.
+ */
+const BESIDE_UPDATES = "beside-updates";
+function besideUpdates(): Outcome[] {
+  return [
+    stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
+    stage("image: build rpi-arm64 (mkosi, qemu-user)", imageBuild("rpi-arm64")),
+    stage(
+      "image: update bundle rpi-arm64 (image/bundle, RAUC)",
+      // Its size is not a figure anyone reads here: the fastest compression to build.
+      check(bundleCommand("rpi-arm64", "rpi-arm64.raucb", ["--compression", "lz4"])),
+    ),
+    stage(
+      "image: update bundle rpi-arm64 contents (rauc info, extract, boot hook)",
+      bunTests(["tests/e2e/bundle-rpi-arm64.test.ts"]),
+    ),
+    stage(
+      "image: boot arm64 (QEMU virt, direct kernel)",
+      bunTests(["tests/e2e/image-arm64.test.ts"]),
+    ),
+    stage(
+      "fleet: Debian guest disk (mkosi, tests/fixtures/debian-guest)",
+      check([process.execPath, "tests/support/debian-guest.ts", `${IMAGE_KEY}.pub`]),
+    ),
+  ];
+}
+
+/**
+ * Starts a lane of stages now in a second `bun scripts/test.ts --lane` process whose output
+ * goes to its log; when awaited, prints that log and returns the lane's outcomes.
+ */
+function backgroundLane(lane: string): () => Promise<Outcome[]> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const log = join(ARTIFACTS, `lane-${lane}.log`);
+  const report = join(ARTIFACTS, `lane-${lane}.json`);
+  rmSync(report, { force: true });
+  const child = Bun.spawn(
+    [
+      "bash",
+      "-c",
+      '"$@" > "$0" 2>&1',
+      log,
+      process.execPath,
+      "scripts/test.ts",
+      "--lane",
+      lane,
+      report,
+    ],
+    { cwd: root, stdout: "inherit", stderr: "inherit" },
+  );
+  console.log(`\n--- started in the background, beside the stages below (log: ${log})`);
+  return async () => {
+    const code = await child.exited;
+    console.log(`\n--- the background stages' log (${log}):`);
+    console.log(readFileSync(log, "utf8").trimEnd());
+    if (code === 0 && existsSync(report))
+      return JSON.parse(readFileSync(report, "utf8")) as Outcome[];
+    return [{ stage: `background lane ${lane} (exit ${code})`, passed: 0, failed: 1, seconds: 0 }];
+  };
+}
+
+const laneArgument = process.argv.indexOf("--lane");
+if (laneArgument >= 0) {
+  const [lane, report] = process.argv.slice(laneArgument + 1);
+  if (lane !== BESIDE_UPDATES || !report) {
+    console.error(`usage: scripts/test.ts --lane ${BESIDE_UPDATES} <report.json>`);
+    process.exit(2);
+  }
+  writeFileSync(report, JSON.stringify(besideUpdates()));
+  process.exit(0);
+}
+
+const outcomes: Outcome[] = [];
+outcomes.push(
   stage("system packages (scripts/system-deps.sh)", check(["bash", "scripts/system-deps.sh"])),
   stage("lint (biome)", check([bin("biome"), "check", "."])),
   stage(
@@ -231,9 +283,8 @@ const outcomes = [
   ),
   stage("image: host packages (image/host-deps.sh)", check(["bash", "image/host-deps.sh"])),
   stage("image: build x86-64 (mkosi)", imageBuild("x86-64")),
-  stage("image: boot x86-64 (QEMU, UEFI)", bunTests(["tests/e2e/image-x86-64.test.ts"])),
-];
-const arm64Build = backgroundImageBuild("image: build rpi-arm64 (mkosi, qemu-user)", "rpi-arm64");
+);
+const beside = backgroundLane(BESIDE_UPDATES);
 outcomes.push(
   stage(
     "image: update bundle x86-64 (image/bundle, RAUC)",
@@ -244,22 +295,7 @@ outcomes.push(
     bunTests(["tests/e2e/update-x86-64.test.ts"]),
   ),
 );
-outcomes.push(await arm64Build());
-outcomes.push(
-  stage(
-    "image: update bundle rpi-arm64 (image/bundle, RAUC)",
-    // Its size is not a figure anyone reads here: the fastest compression to build.
-    check(bundleCommand("rpi-arm64", "rpi-arm64.raucb", ["--compression", "lz4"])),
-  ),
-  stage(
-    "image: update bundle rpi-arm64 contents (rauc info, extract, boot hook)",
-    bunTests(["tests/e2e/bundle-rpi-arm64.test.ts"]),
-  ),
-  stage(
-    "image: boot arm64 (QEMU virt, direct kernel)",
-    bunTests(["tests/e2e/image-arm64.test.ts"]),
-  ),
-);
+outcomes.push(...(await beside()));
 outcomes.push(
   // Not beside the update stage: four more guests on two cores slow its boots past their
   // bounds (seen: a boot not back within 210 s).

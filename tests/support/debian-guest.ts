@@ -74,3 +74,16 @@ export async function buildDebianGuest(publicKey: string): Promise<string> {
   writeFileSync(stamp, digest);
   return disk;
 }
+
+// `bun tests/support/debian-guest.ts <key.pub>`: the test run builds the disk ahead of the fleet
+// stage, beside the update stages, so the fleet's guests boot without a build beside them.
+if (import.meta.main) {
+  const publicKey = process.argv[2];
+  if (!publicKey) {
+    console.error("usage: bun tests/support/debian-guest.ts <public key file>");
+    process.exit(2);
+  }
+  const started = performance.now();
+  const disk = await buildDebianGuest(publicKey);
+  console.log(`debian guest: ${disk} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
