@@ -1,5 +1,5 @@
 // bench/rpc: ping round trips at 1, 10 and 100 concurrent clients, pipelined throughput on
-// one socket, start → first authenticated ping, and idle RSS (anonymous and file-backed) of
+// one socket, API-key logins, start → first authenticated ping, and idle RSS (anonymous and file-backed) of
 // the compiled agent next to a compiled Bun.serve hello-world, each figure beside its goal.
 // Run: npm run bench   (builds dist/camera-agent-linux-x64 first; loopback only, bounded).
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +15,7 @@ const work = mkdtempSync(join(tmpdir(), "bench-rpc-"));
 const LATENCY_CALLS = 10_000;
 const PIPELINED_CALLS = 50_000;
 const STARTS = 7;
+const KEY_LOGINS = 20;
 const MiB = 1024;
 
 /** RSS of a process in KiB: total, anonymous (its own heap) and file-backed (mapped code). */
@@ -134,6 +135,20 @@ async function latency(
   };
 }
 
+/** Milliseconds per API-key login (connect, authenticate, close), sequential. */
+async function keyLogins(url: string, key: string, rounds: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    const socket = await RpcClient.connect(url);
+    const reply = await socket.authenticate(key);
+    samples.push(performance.now() - started);
+    await socket.close();
+    if (reply.error) throw new Error(`API key login failed: ${JSON.stringify(reply.error)}`);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
 async function pipelined(url: string, method: string, token?: string): Promise<number> {
   const socket = await RpcClient.connect(url);
   if (token) await socket.authenticate(token);
@@ -178,6 +193,11 @@ try {
   const token = Bun.spawnSync([binary, "token", "--role", "admin", "--config", config])
     .stdout.toString()
     .trim();
+  const created = Bun.spawnSync([binary, "keys", "create", "--name", "bench", "--config", config], {
+    stderr: "pipe",
+  });
+  must(created, "keys create");
+  const apiKey = created.stdout.toString().trim().split("\n").at(-1) ?? "";
   // Once to create the state (JWT secret, database) as on any boot after the first.
   await startToPing(binary, config, port, token);
   const starts: number[] = [];
@@ -215,6 +235,12 @@ try {
     rows.push([
       "pipelined get_server_info (authenticated), 1 socket",
       `${Math.round(await pipelined(url, "get_server_info", token))} calls/s`,
+      "",
+    ]);
+    const logins = await keyLogins(url, apiKey, KEY_LOGINS);
+    rows.push([
+      `API-key login: connect and authenticate (${KEY_LOGINS} in a row)`,
+      `p50 ${percentile(logins, 50).toFixed(2)} ms, max ${(logins.at(-1) ?? 0).toFixed(2)} ms`,
       "",
     ]);
     const loaded = rss(agent.pid);

@@ -222,6 +222,24 @@ describe("API keys", () => {
     expect(record.revoked_at).toBeNull();
   });
 
+  test("a key made before SHA-256 hashes (argon2id in the file) still authenticates", async () => {
+    const { key, record } = await keys.create({ name: "from-last-year", role: "viewer" });
+    const path = agent.config.security.api_keys_file;
+    const file = JSON.parse(await Bun.file(path).text()) as {
+      keys: { id: string; hash: string }[];
+    };
+    const stored = file.keys.find((each) => each.id === record.id);
+    expect(stored?.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    if (stored) stored.hash = await Bun.password.hash(key, { algorithm: "argon2id" });
+    await Bun.write(path, JSON.stringify(file));
+    const client = await connected();
+    expect((await client.authenticate(key)).result).toEqual(
+      expect.objectContaining({ authenticated: true, role: "viewer" }),
+    );
+    await client.close();
+    await expectAuthError(`${key.slice(0, -2)}xx`, "auth_failed");
+  });
+
   test("an unknown key, a mangled key and a revoked key are refused", async () => {
     const { key, record } = await keys.create({ name: "short-lived", role: "admin" });
     await expectAuthError(`csk_${"A".repeat(43)}`, "auth_failed");

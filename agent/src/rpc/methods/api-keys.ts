@@ -1,5 +1,5 @@
 // API keys through the API (admin): the same store as `camera-agent keys`. A new key is shown
-// once, in create's answer; only its argon2 hash is kept.
+// once, in create's answer; only its hash is kept.
 import { z } from "zod";
 import { KEY_NAME_PATTERN } from "../../auth/api-keys.ts";
 import { roleSchema } from "../../auth/roles.ts";
