@@ -14,8 +14,10 @@ import { ukiCmdline } from "../support/uki.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const DISK = join(REPO, "image/out/x86-64/camera-appliance.raw");
-// TCG on a loaded 2-core machine: a boot takes 30-60 s; allow three times that.
-const BOOT_TIMEOUT_MS = 180_000;
+// TCG on a loaded 2-core machine: a boot takes 30-60 s alone, and 137 s was seen with the A/B
+// update stage's guest and its bundle build beside it (npm test runs them side by side). A
+// bound that catches a boot that never ends, not a figure (those are in docs/benchmarks.md).
+const BOOT_TIMEOUT_MS = 420_000;
 const figures: Record<string, number | string> = {};
 let vm: QemuVm;
 let adminKey = "";
