@@ -1,6 +1,7 @@
 // bench/rpc: ping round trips at 1, 10 and 100 concurrent clients, pipelined throughput on
-// one socket, API-key logins, start → first authenticated ping, and idle RSS (anonymous and file-backed) of
-// the compiled agent next to a compiled Bun.serve hello-world, each figure beside its goal.
+// one socket, API-key logins, start → first authenticated ping, idle RSS (anonymous and
+// file-backed) of the compiled agent next to a compiled Bun.serve hello-world, and the JS heap
+// each part of the agent adds (bench/rpc/heap.ts), each figure beside its goal.
 // Run: npm run bench   (builds dist/camera-agent-linux-x64 first; loopback only, bounded).
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -149,6 +150,34 @@ async function keyLogins(url: string, key: string, rounds: number): Promise<numb
   return samples.sort((a, b) => a - b);
 }
 
+/** bench/rpc/heap.ts's reading: the live JS heap each part of the agent adds, as rows. */
+function heapParts(): Array<[string, string, string]> {
+  const result = Bun.spawnSync([process.execPath, join(import.meta.dir, "heap.ts")], {
+    stderr: "pipe",
+  });
+  must(result, "heap breakdown");
+  const { empty, rows } = JSON.parse(result.stdout.toString()) as {
+    empty: { bytes: number };
+    rows: { part: string; bytes: number; objects: number }[];
+  };
+  const total = rows.reduce(
+    (sum, row) => (row.part.startsWith("onvif") ? sum : sum + row.bytes),
+    0,
+  );
+  return [
+    ...rows.map((row): [string, string, string] => [
+      `live JS heap added by ${row.part}`,
+      `${(row.bytes / 1048576).toFixed(2)} MiB, ${row.objects} objects`,
+      "",
+    ]),
+    [
+      "live JS heap of an idle agent, as loaded (empty runtime + the parts above but onvif)",
+      `${((empty.bytes + total) / 1048576).toFixed(2)} MiB`,
+      "",
+    ],
+  ];
+}
+
 async function pipelined(url: string, method: string, token?: string): Promise<number> {
   const socket = await RpcClient.connect(url);
   if (token) await socket.authenticate(token);
@@ -267,6 +296,7 @@ try {
       ]);
     }
     rows.push(["RSS after the runs above, camera-agent", split(loaded), ""]);
+    for (const part of heapParts()) rows.push(part);
 
     console.log(`\nbench/rpc on ${machineDescription()}`);
     console.log(
