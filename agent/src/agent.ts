@@ -32,6 +32,7 @@ import { AlwaysOnSet } from "./media/always-on.ts";
 import { CameraCatalog } from "./media/camera-catalog.ts";
 import { CameraManagement } from "./media/camera-management.ts";
 import { DownloadSigner } from "./media/download-token.ts";
+import { FrameKeeper } from "./media/frame-keeper.ts";
 import { LiveView } from "./media/live-view.ts";
 import { MediaLibrary } from "./media/media-library.ts";
 import { PtzControl } from "./media/ptz-control.ts";
@@ -218,6 +219,15 @@ export async function startAgent(
     log,
   );
   const guard = new StorageGuard(config, recorder, log);
+  const keeper = new FrameKeeper(
+    {
+      ffmpeg: config.streams.ffmpeg,
+      keepMs: config.snapshots.keep_reader,
+      maxAgeMs: config.snapshots.max_age,
+      maxReaders: config.snapshots.max_readers,
+    },
+    log,
+  );
   const retention = new Retention(db, config, log);
   const recordings = new RecordingControl(cameras, recorder, guard, loop, notifier, config, log);
 
@@ -238,6 +248,7 @@ export async function startAgent(
     mediamtxUp: () => (probe.available ? 1 : 0),
     recordings: () => recorder.all().length,
     cameraStatuses: () => registry.list().map((camera) => camera.status),
+    snapshotReaders: () => keeper.size,
   });
   const health = new HealthReporter({
     stats,
@@ -280,7 +291,18 @@ export async function startAgent(
     downloads: new DownloadSigner(secret.value, DOWNLOAD_URL_TTL_MS),
     retention,
     recordings,
-    snapshots: new SnapshotService(cameras, guard, loop, notifier, config, log),
+    snapshots: new SnapshotService(
+      {
+        cameras,
+        guard,
+        media: loop,
+        notifier,
+        keeper,
+        counted: (source) => metrics.snapshots.inc({ source }),
+      },
+      config,
+      log,
+    ),
     streams: new StreamControl(cameras, sources, alwaysOn, loop, config.streams.mode),
     streamStatus: new StreamStatus(probe, client),
     library: new MediaLibrary(config, recorder, log),
@@ -392,6 +414,7 @@ export async function startAgent(
       health: probe.healthComponent(),
     },
     { name: "retention", start: () => retention.start(), stop: () => retention.stop() },
+    { name: "kept snapshot readers", stop: () => keeper.stopAll() },
   ];
   for (const component of components) if (component.health) health.register(component.health);
   health.markStarted();

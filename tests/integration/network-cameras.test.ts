@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
+import { probeImage } from "../support/image-probe.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { type RtspTestServer, startRtspTestServer } from "../support/rtsp-test-server.ts";
 import { freePort, startTestAgent, type TestAgent } from "../support/test-agent.ts";
@@ -110,17 +111,7 @@ describe("adding a camera by RTSP URL", () => {
       filename: string;
     };
     expect(taken.file_size).toBeGreaterThan(1000);
-    const probe = Bun.spawnSync([
-      "ffprobe",
-      "-v",
-      "error",
-      "-show_entries",
-      "stream=codec_name,width,height",
-      "-of",
-      "csv=p=0",
-      join(state, "media", "snapshots", taken.filename),
-    ]);
-    expect(probe.stdout.toString().trim()).toBe("mjpeg,320,240");
+    expect(probeImage(join(state, "media", "snapshots", taken.filename))).toBe("mjpeg,320,240");
   });
 
   test("Basic login as separate parameters; the mode the SDP has", async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../support/eventually.ts";
 import { FakeV4l } from "../support/fake-v4l.ts";
+import { probeImage } from "../support/image-probe.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startRtspTestServer } from "../support/rtsp-test-server.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
@@ -49,21 +50,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function probe(path: string): string {
-  return Bun.spawnSync([
-    "ffprobe",
-    "-v",
-    "error",
-    "-show_entries",
-    "stream=codec_name,width,height",
-    "-of",
-    "csv=p=0",
-    path,
-  ])
-    .stdout.toString()
-    .trim();
-}
-
 describe("take_snapshot", () => {
   test("a real JPEG from the camera's stream, listed, downloadable, announced", async () => {
     await operator.result("subscribe_events", { topics: ["snapshot.taken"] });
@@ -81,7 +67,7 @@ describe("take_snapshot", () => {
       download_url: expect.stringContaining(`/files/snapshots/${result.filename}?token=`),
     });
     expect(result.file_size as number).toBeGreaterThan(1000);
-    expect(probe(join(agent.config.storage.root, "snapshots", String(result.filename)))).toBe(
+    expect(probeImage(join(agent.config.storage.root, "snapshots", String(result.filename)))).toBe(
       "mjpeg,320,240",
     );
     const listed = (await operator.result("list_snapshots")) as {
@@ -116,6 +102,28 @@ describe("take_snapshot", () => {
       filename: "gate-check.jpg",
     })) as { filename: string };
     expect(second.filename).toMatch(/^gate-check-\d{1,3}\.jpg$/);
+  });
+
+  test("after a snapshot a reader stays on the stream; the next snapshots decode its latest keyframe", async () => {
+    const metric = async (line: string) => {
+      const text = await (await fetch(`${agent.httpUrl}/metrics`)).text();
+      return Number(new RegExp(`^${line} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+    };
+    await operator.result("take_snapshot", { device: "camera0" });
+    expect(await metric("camera_agent_snapshot_readers")).toBe(1);
+    const kept = await metric('camera_agent_snapshots_total\\{source="kept"\\}');
+    // Once the reader holds a keyframe (one a second here), a snapshot is that keyframe.
+    const result = await eventually(async () => {
+      const taken = (await operator.result("take_snapshot", { device: "camera0" })) as {
+        filename: string;
+      };
+      return (await metric('camera_agent_snapshots_total\\{source="kept"\\}')) > kept && taken;
+    }, 20_000);
+    expect(probeImage(join(agent.config.storage.root, "snapshots", result.filename))).toBe(
+      "mjpeg,320,240",
+    );
+    // Still one reader: each snapshot renews it rather than starting another.
+    expect(await metric("camera_agent_snapshot_readers")).toBe(1);
   });
 
   test("bad names are -32602; a camera with no stream is -32050 naming ffmpeg, within the timeout; roles hold", async () => {

@@ -135,6 +135,11 @@ const mediamtxSchema = z.strictObject({
 const snapshotsSchema = z.strictObject({
   timeout: durationAtLeast(1000, "1s").prefault("15s"),
   jpeg_quality: z.number().int().min(1).max(100).prefault(85),
+  /** How long a reader keeps a camera's latest keyframe after its last snapshot; 0: off. */
+  keep_reader: durationAtLeast(0, "0s").prefault("30s"),
+  /** The oldest kept keyframe a snapshot may be; older, a fresh frame is taken. */
+  max_age: durationAtLeast(100, "100ms").prefault("3s"),
+  max_readers: z.number().int().min(0).max(64).prefault(16),
 });
 
 const streamsSchema = z.strictObject({

@@ -10,8 +10,9 @@ import type { Notifier } from "../notifications/notifier.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { isoUtc } from "../util/time.ts";
 import type { CameraCatalog } from "./camera-catalog.ts";
+import type { FrameKeeper } from "./frame-keeper.ts";
 import type { MediaServer } from "./media-server.ts";
-import { SnapshotError, takeSnapshot } from "./snapshot.ts";
+import { decodeKeyframe, SnapshotError, takeSnapshot } from "./snapshot.ts";
 import type { StorageGuard } from "./storage-guard.ts";
 import { directoryFor } from "./storage-layout.ts";
 
@@ -23,6 +24,9 @@ export interface TakenSnapshot {
   takenAt: number;
 }
 
+/** Where a frame came from: the camera's own still, a kept keyframe, or a new stream session. */
+export type FrameSource = "camera" | "kept" | "stream";
+
 /** How long one preview frame answers every page asking for that camera. */
 const PREVIEW_REUSE_MS = 1000;
 
@@ -33,14 +37,33 @@ export class SnapshotService {
     { at: number; pending: boolean; frame: Promise<Uint8Array<ArrayBuffer>> }
   >();
 
+  private readonly cameras: CameraCatalog;
+  private readonly guard: StorageGuard;
+  private readonly media: MediaServer;
+  private readonly notifier: Notifier;
+  private readonly keeper: FrameKeeper;
+  private readonly counted: (source: FrameSource) => void;
+
   constructor(
-    private readonly cameras: CameraCatalog,
-    private readonly guard: StorageGuard,
-    private readonly media: MediaServer,
-    private readonly notifier: Notifier,
+    parts: {
+      cameras: CameraCatalog;
+      guard: StorageGuard;
+      media: MediaServer;
+      notifier: Notifier;
+      keeper: FrameKeeper;
+      /** Each frame taken, by where it came from (the snapshots metric). */
+      counted: (source: FrameSource) => void;
+    },
     private readonly config: AgentConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.cameras = parts.cameras;
+    this.guard = parts.guard;
+    this.media = parts.media;
+    this.notifier = parts.notifier;
+    this.keeper = parts.keeper;
+    this.counted = parts.counted;
+  }
 
   /** `filename`: a plain name ending in .jpg (checked by the caller's schema), else generated. */
   async take(device: string, filename: string | undefined): Promise<TakenSnapshot> {
@@ -52,14 +75,15 @@ export class SnapshotService {
     let name = filename ?? `${camera.id}_${stamp}.jpg`;
     // Contract D10: a name already taken gets a -<ms> suffix instead of overwriting.
     if (existsSync(join(directory, name))) name = `${name.slice(0, -4)}-${now % 1000}.jpg`;
-    const size = await this.capture(camera, join(directory, name));
+    const { size, at } = await this.capture(camera, join(directory, name));
     this.notifier.publish("snapshot.taken", {
       device: camera.id,
       filename: name,
       // The mode it is captured in (a camera with a frame to give is a published one).
       resolution: resolutionOf(this.cameras.captureMode(camera)),
     });
-    return { device: camera.id, filename: name, size, takenAt: now };
+    // A kept keyframe is stamped with the moment it arrived, not the request's.
+    return { device: camera.id, filename: name, size, takenAt: at ?? now };
   }
 
   /**
@@ -91,9 +115,12 @@ export class SnapshotService {
 
   /**
    * The camera's frame into `target` (atomically): its own still (ONVIF snapshot URI) is full
-   * quality and costs no decoding here (nor MediaMTX); when it fails, one frame from the stream.
+   * quality and costs no decoding here (nor MediaMTX); else the stream's latest keyframe when
+   * one is kept (frame-keeper.ts) and at most snapshots.max_age old; else one frame from a
+   * new session on the stream, which also starts keeping its keyframes for the next asks.
+   * `at`: when a kept keyframe arrived.
    */
-  private async capture(camera: Camera, target: string): Promise<number> {
+  private async capture(camera: Camera, target: string): Promise<{ size: number; at?: number }> {
     const still = await this.cameras.stillImage(camera)?.catch((error: unknown) => {
       this.log.warn(
         { camera: camera.id, reason: (error as Error).message },
@@ -101,20 +128,38 @@ export class SnapshotService {
       );
       return undefined;
     });
-    if (!still) this.media.assertAvailable();
-    try {
-      if (still) {
-        await writeFileAtomic(target, still, { mode: 0o640 });
-        return still.length;
+    if (still) {
+      await writeFileAtomic(target, still, { mode: 0o640 });
+      this.counted("camera");
+      return { size: still.length };
+    }
+    const jpeg = {
+      ffmpeg: this.config.streams.ffmpeg,
+      target,
+      timeoutMs: this.config.snapshots.timeout,
+      quality: this.config.snapshots.jpeg_quality,
+    };
+    const kept = this.keeper.latest(camera.id);
+    if (kept) {
+      try {
+        const { size } = await decodeKeyframe({ ...jpeg, keyframe: kept.keyframe });
+        this.counted("kept");
+        return { size, at: kept.at };
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        this.log.warn(
+          { camera: camera.id, reason: error.message },
+          "a kept keyframe did not decode: taking a frame from the stream instead",
+        );
       }
-      const { size } = await takeSnapshot({
-        ffmpeg: this.config.streams.ffmpeg,
-        source: await this.media.readUrl(camera.id),
-        target,
-        timeoutMs: this.config.snapshots.timeout,
-        quality: this.config.snapshots.jpeg_quality,
-      });
-      return size;
+    }
+    this.media.assertAvailable();
+    try {
+      const source = await this.media.readUrl(camera.id);
+      this.keeper.keep(camera.id, source);
+      const taken = await takeSnapshot({ ...jpeg, source });
+      this.counted("stream");
+      return taken;
     } catch (error) {
       if (error instanceof SnapshotError)
         throw domainErrors.dependencyFailed("ffmpeg", error.message);

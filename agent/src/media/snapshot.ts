@@ -2,14 +2,17 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 
-export interface SnapshotOptions {
+interface JpegOptions {
   ffmpeg: string;
-  /** rtsp://… of the camera's path; may carry the agent's credentials. */
-  source: string;
   target: string;
   timeoutMs: number;
   /** 1 (smallest) … 100 (best). */
   quality: number;
+}
+
+export interface SnapshotOptions extends JpegOptions {
+  /** rtsp://… of the camera's path; may carry the agent's credentials. */
+  source: string;
 }
 
 export class SnapshotError extends Error {}
@@ -19,7 +22,32 @@ export class SnapshotError extends Error {}
  * place. ffmpeg's connection waits while MediaMTX starts an on-demand publisher; the timeout
  * bounds it. Error texts never include the source URL (it may carry credentials).
  */
-export async function takeSnapshot(options: SnapshotOptions): Promise<{ size: number }> {
+export function takeSnapshot(options: SnapshotOptions): Promise<{ size: number }> {
+  return writeJpeg(options, [
+    "-rtsp_transport",
+    "tcp",
+    // No frame-rate probe: by default ffmpeg reads about 2 s of stream to estimate a rate a
+    // single JPEG never uses (bench/media: a snapshot took 2.05 s with it, 0.78 s without).
+    // Codec parameters are still probed, for cameras whose SDP does not carry them.
+    "-fpsprobesize",
+    "0",
+    "-i",
+    options.source,
+  ]);
+}
+
+/** One kept H.264 keyframe (Annex B, with its SPS and PPS) decoded to JPEG, like takeSnapshot. */
+export function decodeKeyframe(
+  options: JpegOptions & { keyframe: Uint8Array },
+): Promise<{ size: number }> {
+  return writeJpeg(options, ["-f", "h264", "-i", "pipe:0"], options.keyframe);
+}
+
+async function writeJpeg(
+  options: JpegOptions & { source?: string },
+  input: string[],
+  stdin?: Uint8Array,
+): Promise<{ size: number }> {
   await mkdir(dirname(options.target), { recursive: true });
   const temp = join(dirname(options.target), `.${Date.now()}-${process.pid}.jpg.tmp`);
   // ffmpeg's JPEG scale is 2 (best) … 31 (worst).
@@ -30,15 +58,7 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<{ size: nu
       "-hide_banner",
       "-loglevel",
       "error",
-      "-rtsp_transport",
-      "tcp",
-      // No frame-rate probe: by default ffmpeg reads about 2 s of stream to estimate a rate a
-      // single JPEG never uses (bench/media: a snapshot took 2.05 s with it, 0.78 s without).
-      // Codec parameters are still probed, for cameras whose SDP does not carry them.
-      "-fpsprobesize",
-      "0",
-      "-i",
-      options.source,
+      ...input,
       "-frames:v",
       "1",
       "-q:v",
@@ -50,7 +70,12 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<{ size: nu
       "-y",
       temp,
     ],
-    { reject: false, timeout: options.timeoutMs, killSignal: "SIGKILL", stdin: "ignore" },
+    {
+      reject: false,
+      timeout: options.timeoutMs,
+      killSignal: "SIGKILL",
+      ...(stdin ? { input: stdin } : { stdin: "ignore" as const }),
+    },
   );
   try {
     if ((result as { code?: string }).code === "ENOENT")
@@ -61,7 +86,9 @@ export async function takeSnapshot(options: SnapshotOptions): Promise<{ size: nu
         String(result.stderr ?? "")
           .split("\n")
           .find((line) => line.trim()) ?? `exit ${result.exitCode}`;
-      throw new SnapshotError(reason.replaceAll(options.source, "<camera stream>"));
+      throw new SnapshotError(
+        options.source ? reason.replaceAll(options.source, "<camera stream>") : reason,
+      );
     }
     const { size } = await stat(temp);
     if (size === 0) throw new SnapshotError("ffmpeg wrote an empty image");

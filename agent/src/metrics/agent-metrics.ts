@@ -17,6 +17,8 @@ export interface MetricSources {
   recordings(): number;
   /** Known cameras' statuses, one entry per camera. */
   cameraStatuses(): string[];
+  /** Cameras with a kept snapshot reader (snapshots.keep_reader). */
+  snapshotReaders(): number;
 }
 
 /** Every status a camera can have, so each series exists (at 0) from the start. */
@@ -27,6 +29,7 @@ export class AgentMetrics implements CallObserver {
   readonly registry = new MetricsRegistry();
   readonly rejectedConnections: Counter;
   readonly slowConsumers: Counter;
+  readonly snapshots: Counter;
   private readonly requests: Counter;
   private readonly latency: Histogram;
 
@@ -102,6 +105,19 @@ export class AgentMetrics implements CallObserver {
       new Counter(
         "camera_agent_websocket_slow_consumers_total",
         "Sockets closed because their unread replies exceeded limits.send_buffer_bytes.",
+      ),
+    );
+    this.snapshots = r.register(
+      new Counter(
+        "camera_agent_snapshots_total",
+        "Frames taken for snapshots and dashboard stills, by source: camera (its ONVIF snapshot URI), kept (a kept reader's latest keyframe), stream (a new session on the stream).",
+      ),
+    );
+    r.register(
+      new Gauge(
+        "camera_agent_snapshot_readers",
+        "Cameras whose stream a reader keeps after a snapshot (snapshots.keep_reader).",
+        sources.snapshotReaders,
       ),
     );
     r.register(
