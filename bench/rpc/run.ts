@@ -222,9 +222,12 @@ try {
   const token = Bun.spawnSync([binary, "token", "--role", "admin", "--config", config])
     .stdout.toString()
     .trim();
-  const created = Bun.spawnSync([binary, "keys", "create", "--name", "bench", "--config", config], {
-    stderr: "pipe",
-  });
+  const created = Bun.spawnSync(
+    [binary, "keys", "create", "--name", "bench", "--role", "admin", "--config", config],
+    {
+      stderr: "pipe",
+    },
+  );
   must(created, "keys create");
   const apiKey = created.stdout.toString().trim().split("\n").at(-1) ?? "";
   // Once to create the state (JWT secret, database) as on any boot after the first.
