@@ -16,7 +16,9 @@ export class RpcClient {
   private nextId = 1;
   private readonly pending = new Map<string | number, (reply: RpcReply) => void>();
   private readonly inbox: unknown[] = [];
-  private readonly waiters: Array<(message: unknown) => void> = [];
+  private readonly waiters: Array<{ deliver(message: unknown): void; fail(error: Error): void }> =
+    [];
+  private isClosed = false;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(private readonly socket: WebSocket) {
@@ -30,11 +32,16 @@ export class RpcClient {
         return;
       }
       const waiter = this.waiters.shift();
-      if (waiter) waiter(message);
+      if (waiter) waiter.deliver(message);
       else this.inbox.push(message);
     };
     this.closed = new Promise((resolve) => {
-      socket.onclose = (event) => resolve({ code: event.code, reason: event.reason });
+      socket.onclose = (event) => {
+        this.isClosed = true;
+        // No message will come: waiting next() calls end now, not at their (long) timeouts.
+        for (const waiter of this.waiters.splice(0)) waiter.fail(new Error("the socket closed"));
+        resolve({ code: event.code, reason: event.reason });
+      };
     });
   }
 
@@ -99,12 +106,24 @@ export class RpcClient {
   next(timeoutMs = 10_000): Promise<unknown> {
     const queued = this.inbox.shift();
     if (queued !== undefined) return Promise.resolve(queued);
+    if (this.isClosed) return Promise.reject(new Error("the socket closed"));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no message arrived")), timeoutMs);
-      this.waiters.push((message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
+      const waiter = {
+        deliver: (message: unknown) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        fail: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      // A waiter that gave up must not swallow the message that comes after.
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error("no message arrived"));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 
