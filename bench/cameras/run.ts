@@ -117,7 +117,11 @@ try {
     "take_snapshot through the ONVIF snapshot URI (HTTP Digest, 1280x720 JPEG)",
     summary(uri),
   ]);
-  rows.push(["take_snapshot from the stream (ffmpeg, one frame, cold)", summary(stream)]);
+  // Each RTSP camera had its first snapshot above, so a reader keeps its keyframes now.
+  rows.push([
+    "take_snapshot from the stream, the camera's second (its kept keyframe, decoded)",
+    summary(stream),
+  ]);
 
   const ptz: number[] = [];
   const device = onvifIds[0] ?? "camera0";
