@@ -37,12 +37,15 @@ if login:
     server.set_auth(auth)
 for path in paths:
     factory = GstRtspServer.RTSPMediaFactory()
-    # Short GOP so a new reader gets a keyframe at once; shared so readers don't restart it.
+    # Short GOP so a reader gets a keyframe at once. Not shared: each reader gets its own
+    # pipeline. gst-rtsp-server 1.22 aborts the whole process (rtsp-media.c:2766, "complete stream
+    # without rate") when a reader's PLAY meets a shared media another reader is just leaving;
+    # two overlapping 1-frame ffmpeg reads in a loop hit it within 100 rounds, unshared 0 in 100.
     factory.set_launch(
         "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 "
         "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! rtph264pay name=pay0 pt=96 )"
     )
-    factory.set_shared(True)
+    factory.set_shared(False)
     if login:
         factory.add_role_from_structure(
             Gst.Structure.new_from_string(
