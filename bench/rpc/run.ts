@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
+import { ownCpuMs, processCpuMs } from "../cpu.ts";
 import { machineDescription } from "../machine.ts";
 import { percentile } from "../stats.ts";
 
@@ -108,14 +109,26 @@ function must(result: { exitCode: number | null; stderr: Buffer }, what: string)
   if (result.exitCode !== 0) throw new Error(`${what} failed: ${result.stderr.toString()}`);
 }
 
+interface Latency {
+  p50: number;
+  p99: number;
+  perSecond: number;
+  /** CPU µs per call: the server's, and this process's (the clients: send, receive, parse). */
+  serverCpu: number;
+  clientCpu: number;
+}
+
+/** `clients` sockets each pinging `server` (pid) in turn; latency, throughput and CPU per call. */
 async function latency(
   url: string,
   token: string,
   clients: number,
-): Promise<{ p50: number; p99: number; perSecond: number }> {
+  server: number,
+): Promise<Latency> {
   const sockets = await RpcClient.sessions(url, token, clients);
   const perClient = Math.ceil(LATENCY_CALLS / clients);
   const samples: number[] = [];
+  const cpu = { server: processCpuMs(server), client: ownCpuMs() };
   const started = performance.now();
   await Promise.all(
     sockets.map(async (socket) => {
@@ -127,14 +140,22 @@ async function latency(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const perCall = (ms: number) => (ms * 1000) / samples.length;
+  const serverCpu = perCall(processCpuMs(server) - cpu.server);
+  const clientCpu = perCall(ownCpuMs() - cpu.client);
   await Promise.all(sockets.map((socket) => socket.close()));
   samples.sort((a, b) => a - b);
   return {
     p50: percentile(samples, 50),
     p99: percentile(samples, 99),
     perSecond: samples.length / seconds,
+    serverCpu,
+    clientCpu,
   };
 }
+
+const latencyRow = (result: Latency) =>
+  `p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms, ${Math.round(result.perSecond)} calls/s; CPU per call: server ${result.serverCpu.toFixed(0)} µs, clients ${result.clientCpu.toFixed(0)} µs`;
 
 /** Milliseconds per API-key login (connect, authenticate, close), sequential. */
 async function keyLogins(url: string, key: string, rounds: number): Promise<number[]> {
@@ -196,21 +217,26 @@ try {
     Bun.spawnSync([process.execPath, "scripts/build.ts", "x64"], { cwd: root, stderr: "pipe" }),
     "agent build",
   );
-  const hello = join(work, "hello");
-  must(
-    Bun.spawnSync(
-      [
-        process.execPath,
-        "build",
-        "--compile",
-        join(import.meta.dir, "hello.ts"),
-        "--outfile",
-        hello,
-      ],
-      { cwd: root, stderr: "pipe" },
-    ),
-    "hello-world build",
-  );
+  const compile = (source: string) => {
+    const outfile = join(work, source.replace(/\.ts$/, ""));
+    must(
+      Bun.spawnSync(
+        [
+          process.execPath,
+          "build",
+          "--compile",
+          join(import.meta.dir, source),
+          "--outfile",
+          outfile,
+        ],
+        { cwd: root, stderr: "pipe" },
+      ),
+      `${source} build`,
+    );
+    return outfile;
+  };
+  const hello = compile("hello.ts");
+  const echo = compile("echo.ts");
 
   const port = freePort();
   const config = join(work, "config.yaml");
@@ -241,6 +267,8 @@ try {
   });
   const helloPort = freePort();
   const floor = Bun.spawn([hello], { env: { PORT: String(helloPort) }, stdout: "ignore" });
+  const echoPort = freePort();
+  const echoServer = Bun.spawn([echo], { env: { PORT: String(echoPort) }, stdout: "ignore" });
   try {
     await waitFor(`http://127.0.0.1:${port}/health/ready`);
     await waitFor(`http://127.0.0.1:${helloPort}/`);
@@ -249,14 +277,23 @@ try {
     const pages = { agent: executablePages(agent.pid), floor: executablePages(floor.pid) };
 
     const url = `ws://127.0.0.1:${port}/ws`;
-    await latency(url, token, 10); // warm-up
+    const echoUrl = `ws://127.0.0.1:${echoPort}/ws`;
+    await waitFor(`http://127.0.0.1:${echoPort}/`);
+    await latency(url, token, 10, agent.pid); // warm-up
+    await latency(echoUrl, token, 10, echoServer.pid);
     const rows: Array<[string, string, string]> = [];
     for (const clients of [1, 10, 100]) {
-      const result = await latency(url, token, clients);
       rows.push([
         `ping round trip, ${clients} client${clients === 1 ? "" : "s"}`,
-        `p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms, ${Math.round(result.perSecond)} calls/s`,
+        latencyRow(await latency(url, token, clients, agent.pid)),
         clients === 100 ? "p99 ≤ 3 ms" : "",
+      ]);
+    }
+    for (const clients of [1, 100]) {
+      rows.push([
+        `ping round trip, ${clients} client${clients === 1 ? "" : "s"}, bare Bun.serve WebSocket answering pong (floor)`,
+        latencyRow(await latency(echoUrl, token, clients, echoServer.pid)),
+        "",
       ]);
     }
     rows.push([
@@ -308,9 +345,8 @@ try {
     console.log("| measure | result | goal |\n|---|---|---|");
     for (const [name, value, goal] of rows) console.log(`| ${name} | ${value} | ${goal} |`);
   } finally {
-    agent.kill("SIGTERM");
-    floor.kill("SIGTERM");
-    await Promise.all([agent.exited, floor.exited]);
+    for (const child of [agent, floor, echoServer]) child.kill("SIGTERM");
+    await Promise.all([agent.exited, floor.exited, echoServer.exited]);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
