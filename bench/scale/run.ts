@@ -10,6 +10,7 @@ import { signJwt } from "../../agent/src/auth/jwt.ts";
 import { FakeV4l } from "../../tests/support/fake-v4l.ts";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
+import { ownCpuMs, processCpuMs } from "../cpu.ts";
 import { BENCH_SECRET, fakeCameraConfig } from "../fake-camera-agent.ts";
 import { machineDescription } from "../machine.ts";
 import { percentile } from "../stats.ts";
@@ -52,18 +53,32 @@ function watch(sockets: RpcClient[]): Array<Map<string, number>> {
   });
 }
 
-/** Writes one udev event per camera at once; the latency of each delivery to each client. */
+interface FanOut {
+  /** ms from the udev events to each delivery at each client. */
+  deliveries: number[];
+  /** Per camera event: ms to its first client (the agent noticing it and sending it once)… */
+  first: number[];
+  /** …and from its first client to its last (sending it 100 times, the clients reading it). */
+  spread: number[];
+  /** CPU ms in the round: the agent's, and this process's (the 100 clients). */
+  agentCpu: number;
+  clientCpu: number;
+}
+
+/** Writes one udev event per camera at once; when each client got each camera's update. */
 async function fanOut(
   v4l: FakeV4l,
   arrivals: Array<Map<string, number>>,
   action: "add" | "remove",
-): Promise<number[]> {
+  agentPid: number,
+): Promise<FanOut> {
   const status = action === "add" ? "CONNECTED" : "DISCONNECTED";
   for (const seen of arrivals) seen.clear();
   for (let index = 0; index < CAMERAS; index++) {
     if (action === "add") plug(v4l, index);
     else v4l.unplug(node(index));
   }
+  const cpu = { agent: processCpuMs(agentPid), clients: ownCpuMs() };
   const sent = performance.now();
   for (let index = 0; index < CAMERAS; index++) v4l.event(action, node(index));
   const keys = Array.from({ length: CAMERAS }, (_, index) => `camera${index} ${status}`);
@@ -72,7 +87,14 @@ async function fanOut(
     if (performance.now() - sent > 60_000) throw new Error(`not every client saw ${status}`);
     await Bun.sleep(5);
   }
-  return arrivals.flatMap((seen) => keys.map((key) => (seen.get(key) ?? Number.NaN) - sent));
+  const times = keys.map((key) => arrivals.map((seen) => (seen.get(key) ?? Number.NaN) - sent));
+  return {
+    deliveries: times.flat(),
+    first: times.map((each) => Math.min(...each)),
+    spread: times.map((each) => Math.max(...each) - Math.min(...each)),
+    agentCpu: processCpuMs(agentPid) - cpu.agent,
+    clientCpu: ownCpuMs() - cpu.clients,
+  };
 }
 
 try {
@@ -122,10 +144,10 @@ try {
     const idle = rss(agent.pid);
     const floorRss = rss(floor.pid);
 
-    const samples: Record<"remove" | "add", number[]> = { remove: [], add: [] };
+    const rounds: Record<"remove" | "add", FanOut[]> = { remove: [], add: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      samples.remove.push(...(await fanOut(v4l, arrivals, "remove")));
-      samples.add.push(...(await fanOut(v4l, arrivals, "add")));
+      rounds.remove.push(await fanOut(v4l, arrivals, "remove", agent.pid));
+      rounds.add.push(await fanOut(v4l, arrivals, "add", agent.pid));
     }
     const after = rss(agent.pid);
     await Promise.all(sockets.map((socket) => socket.close()));
@@ -143,9 +165,23 @@ try {
       ["remove", "16 unplugged at once → DISCONNECTED"],
       ["add", "16 plugged at once (16 probes) → CONNECTED"],
     ] as const) {
-      const sorted = samples[action].sort((a, b) => a - b);
+      const all = (part: "deliveries" | "first" | "spread") =>
+        rounds[action].flatMap((round) => round[part]);
+      const p50p99 = (values: number[]) =>
+        `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms`;
+      const cpu = (part: "agentCpu" | "clientCpu") =>
+        (rounds[action].reduce((sum, round) => sum + round[part], 0) / ROUNDS).toFixed(0);
       console.log(
-        `| fan-out: ${what}, at each of ${CLIENTS} clients (${sorted.length} deliveries) | p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms | p99 ≤ 20 ms |`,
+        `| fan-out: ${what}, at each of ${CLIENTS} clients (${all("deliveries").length} deliveries) | ${p50p99(all("deliveries"))} | p99 ≤ 20 ms |`,
+      );
+      console.log(
+        `| … of which, per camera event: udev event → its first client | ${p50p99(all("first"))} | |`,
+      );
+      console.log(
+        `| … and its first client → its last of ${CLIENTS} | ${p50p99(all("spread"))} | |`,
+      );
+      console.log(
+        `| … CPU per round of ${CAMERAS} events: agent, ${CLIENTS} in-process clients | ${cpu("agentCpu")} ms, ${cpu("clientCpu")} ms | |`,
       );
     }
     console.log(`| RSS after the fan-out rounds | ${after} | |`);
