@@ -137,7 +137,9 @@ try {
       await Bun.sleep(50);
     }
     await probe.close();
-    await Bun.sleep(500); // let the udev monitor start following the log
+    await Bun.sleep(2000); // the udev monitor following the log, the cameras settled
+    // Before the sessions, so the rows split what the cameras and what the clients cost.
+    const camerasOnly = rss(agent.pid);
     const sockets = await RpcClient.sessions(url, token, CLIENTS);
     const arrivals = watch(sockets);
     await Bun.sleep(2000);
@@ -160,6 +162,7 @@ try {
     console.log(
       `| RSS, ${CAMERAS} cameras + ${CLIENTS} idle clients | ${idle} | ≤ floor + 20 MiB |`,
     );
+    console.log(`| RSS, ${CAMERAS} cameras, before the clients connected | ${camerasOnly} | |`);
     console.log(`| RSS, bare compiled Bun.serve (runtime floor) | ${floorRss} | |`);
     for (const [action, what] of [
       ["remove", "16 unplugged at once → DISCONNECTED"],
