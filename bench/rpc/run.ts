@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
+import { compileBenchProgram } from "../compile.ts";
 import { ownCpuMs, processCpuMs } from "../cpu.ts";
 import { machineDescription } from "../machine.ts";
 import { percentile } from "../stats.ts";
@@ -217,26 +218,8 @@ try {
     Bun.spawnSync([process.execPath, "scripts/build.ts", "x64"], { cwd: root, stderr: "pipe" }),
     "agent build",
   );
-  const compile = (source: string) => {
-    const outfile = join(work, source.replace(/\.ts$/, ""));
-    must(
-      Bun.spawnSync(
-        [
-          process.execPath,
-          "build",
-          "--compile",
-          join(import.meta.dir, source),
-          "--outfile",
-          outfile,
-        ],
-        { cwd: root, stderr: "pipe" },
-      ),
-      `${source} build`,
-    );
-    return outfile;
-  };
-  const hello = compile("hello.ts");
-  const echo = compile("echo.ts");
+  const hello = compileBenchProgram(join(import.meta.dir, "hello.ts"), work);
+  const echo = compileBenchProgram(join(import.meta.dir, "echo.ts"), work);
 
   const port = freePort();
   const config = join(work, "config.yaml");

@@ -10,6 +10,7 @@ import { signJwt } from "../../agent/src/auth/jwt.ts";
 import { FakeV4l } from "../../tests/support/fake-v4l.ts";
 import { RpcClient } from "../../tests/support/rpc-client.ts";
 import { freePort } from "../../tests/support/test-agent.ts";
+import { compileBenchProgram } from "../compile.ts";
 import { ownCpuMs, processCpuMs } from "../cpu.ts";
 import { BENCH_SECRET, fakeCameraConfig } from "../fake-camera-agent.ts";
 import { machineDescription } from "../machine.ts";
@@ -103,12 +104,7 @@ try {
     stderr: "pipe",
   });
   if (build.exitCode !== 0) throw new Error(build.stderr.toString());
-  const hello = join(work, "hello");
-  const helloBuild = Bun.spawnSync(
-    [process.execPath, "build", "--compile", join(root, "bench/rpc/hello.ts"), "--outfile", hello],
-    { cwd: root, stderr: "pipe" },
-  );
-  if (helloBuild.exitCode !== 0) throw new Error(helloBuild.stderr.toString());
+  const hello = compileBenchProgram(join(root, "bench/rpc/hello.ts"), work);
   const v4l = new FakeV4l(join(work, "v4l"));
   for (let index = 0; index < CAMERAS; index++) plug(v4l, index);
   const port = freePort();
