@@ -26,6 +26,7 @@ import { fileRoutes } from "./http/file-routes.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { lazyRoutes } from "./http/lazy-routes.ts";
 import { listen, type PeerRoutes } from "./http/servers.ts";
+import { WebSocketFanout } from "./http/websocket-fanout.ts";
 import { WebSocketGateway } from "./http/websocket-gateway.ts";
 import type { Logger } from "./log/logger.ts";
 import { AlwaysOnSet } from "./media/always-on.ts";
@@ -169,7 +170,8 @@ export async function startAgent(
   // The edge's live counts and sessions, made first: health, metrics and notifications read them.
   const sessions = new Set<RpcConnection>();
   const activity = new Activity(sessions);
-  const notifier = new Notifier(() => sessions);
+  const fanout = new WebSocketFanout(config.limits.send_buffer_bytes);
+  const notifier = new Notifier(() => sessions, fanout);
 
   const onvifDiscovery = new OnvifDiscovery(
     {
@@ -341,6 +343,7 @@ export async function startAgent(
     { rejected: metrics.rejectedConnections, slowConsumers: metrics.slowConsumers },
     webSessions,
     sessions,
+    fanout,
   );
   const sweep = new CredentialSweep(
     sessions,
@@ -366,6 +369,7 @@ export async function startAgent(
       status: decision.allowed ? 200 : 401,
     });
   });
+  fanout.bind(listeners.main);
 
   const components: Component[] = [
     { name: "api", health: gateway.healthComponent() },

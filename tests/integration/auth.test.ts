@@ -280,7 +280,7 @@ describe("API keys", () => {
   });
 });
 
-describe("listening sockets lose a revoked key's events", () => {
+describe("broadcast events: each session's host, none after its credential lapses", () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterAll(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -318,6 +318,57 @@ describe("listening sockets lose a revoked key's events", () => {
     const reply = await listener.call("get_camera_list", {});
     expect(reply.error?.data?.reason).toBe("key_revoked");
     expect(await listener.result("ping")).toBe("pong");
+  });
+
+  test("each session hears a camera's stream URLs at the host it used to reach the agent", async () => {
+    const { agent: camera, rpc: admin } = await agentOnCamera(
+      oneCameraWorld("HOSTS1", cleanups),
+      cleanups,
+      "admin",
+    );
+    const byName = await RpcClient.connect(camera.wsUrl.replace("127.0.0.1", "localhost"));
+    cleanups.push(async () => void (await byName.close()));
+    await byName.authenticate(camera.token("viewer"));
+    await admin.result("update_camera", { device: "camera0", name: "Hosts" });
+    const update = async (client: RpcClient) => {
+      let found: { params?: { streams?: Record<string, string> } } | undefined;
+      await eventually(() => {
+        found ??= client
+          .drainInbox()
+          .find((message) => JSON.stringify(message).includes("Hosts")) as typeof found;
+        return found;
+      });
+      return found?.params?.streams ?? {};
+    };
+    const [byAddress, byHostName] = [await update(admin), await update(byName)];
+    expect(byAddress.rtsp).toContain("//127.0.0.1:");
+    expect(byHostName.rtsp).toContain("//localhost:");
+    expect(byHostName.rtsp?.replace("localhost", "127.0.0.1")).toBe(byAddress.rtsp);
+  });
+
+  test("a socket whose token expires hears the events before its expiry and none after", async () => {
+    const { agent: camera, rpc: admin } = await agentOnCamera(
+      oneCameraWorld("EXPIRY1", cleanups),
+      cleanups,
+      "admin",
+    );
+    const issued = Date.now();
+    const listener = await RpcClient.connect(camera.wsUrl);
+    cleanups.push(async () => void (await listener.close()));
+    await listener.authenticate(camera.token("viewer", { ttlSeconds: 3 }));
+    const seen = (client: RpcClient, name: string) =>
+      client.drainInbox().some((message) => JSON.stringify(message).includes(name));
+    await admin.result("update_camera", { device: "camera0", name: "Before expiry" });
+    await eventually(() => seen(listener, "Before expiry") || undefined);
+    // JWT expiry has one-second resolution: past it for certain 4.5 s after issuing.
+    await Bun.sleep(Math.max(0, issued + 4500 - Date.now()));
+    admin.drainInbox();
+    await admin.result("update_camera", { device: "camera0", name: "After expiry" });
+    await eventually(() => seen(admin, "After expiry") || undefined);
+    await Bun.sleep(200);
+    expect(seen(listener, "After expiry")).toBe(false);
+    const reply = await listener.call("get_camera_list", {});
+    expect(reply.error?.data?.reason).toBe("token_expired");
   });
 });
 

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { agentOnCamera } from "../support/agent-on-camera.ts";
+import { eventually } from "../support/eventually.ts";
+import { oneCameraWorld } from "../support/fake-v4l.ts";
 import { maskedTextFrame, rawUpgrade } from "../support/raw-upgrade.ts";
 import { RpcClient } from "../support/rpc-client.ts";
 import { startTestAgent, type TestAgent } from "../support/test-agent.ts";
@@ -45,4 +48,60 @@ test("a client that stops reading its replies is disconnected; others are unaffe
   expect(metrics).toContain("camera_agent_websocket_connections 1");
   expect(metrics).toContain("camera_agent_websocket_slow_consumers_total 1");
   await healthy.close();
+});
+
+test("a session that stops reading broadcasts is cut off and counted; the others keep hearing them", async () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  try {
+    const { agent: camera, rpc: admin } = await agentOnCamera(
+      oneCameraWorld("SLOW1", cleanups),
+      cleanups,
+      "admin",
+      { limits: { send_buffer_bytes: 64 * 1024, requests_per_minute: 100_000_000 } },
+    );
+    const { socket } = await rawUpgrade(camera.agent.port, "/ws");
+    socket.on("error", () => {});
+    socket.write(
+      maskedTextFrame(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          method: "authenticate",
+          params: { auth_token: camera.token("viewer") },
+          id: 1,
+        }),
+      ),
+    );
+    const listening = () =>
+      fetch(`${camera.httpUrl}/metrics`)
+        .then((response) => response.text())
+        .then((text) => text.includes("camera_agent_websocket_connections 2"));
+    await eventually(listening);
+    const cutOff = () => camera.logs.some((line) => line.includes("slow consumer disconnected"));
+    // Every rename is a camera_status_update (~1 KB) to every session; the raw socket reads
+    // none; the loopback socket's kernel buffers take the first few MB (cut off after ~280
+    // batches here). Bounded: at most 1,500 batches of 50 renames (~20 MB) before giving up.
+    let batches = 0;
+    while (!cutOff() && batches < 1500) {
+      const batch = Array.from({ length: 50 }, (_, i) => ({
+        method: "update_camera",
+        params: { device: "camera0", name: `Flood ${batches}-${i} ${"x".repeat(40)}` },
+      }));
+      await Promise.all(batch.map(({ method, params }) => admin.call(method, params)));
+      batches++;
+    }
+    expect(cutOff()).toBe(true);
+    const ended = new Promise((resolve) => socket.once("close", resolve));
+    socket.resume();
+    await ended;
+    admin.drainInbox();
+    await admin.result("update_camera", { device: "camera0", name: "After the flood" });
+    await eventually(() =>
+      admin.drainInbox().some((message) => JSON.stringify(message).includes("After the flood")),
+    );
+    const metrics = await (await fetch(`${camera.httpUrl}/metrics`)).text();
+    expect(metrics).toContain("camera_agent_websocket_slow_consumers_total 1");
+    expect(metrics).toContain("camera_agent_websocket_connections 1");
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
 });

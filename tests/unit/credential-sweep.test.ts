@@ -40,7 +40,12 @@ describe("credential sweep", () => {
       },
       60_000,
     );
-    const notifier = new Notifier(() => all);
+    // One send per target: what the WebSocket edge's native publish amounts to.
+    const notifier = new Notifier(() => all, {
+      toAll: (_host, targets, text) => {
+        for (const target of targets) target.send(text);
+      },
+    });
 
     notifier.broadcast("camera_status_update", { device: "camera0" });
     expect([kept.received.length, revoked.received.length]).toEqual([1, 1]);

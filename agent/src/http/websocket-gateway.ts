@@ -11,6 +11,7 @@ import { errorResponse } from "../rpc/envelope.ts";
 import { rpcErrors } from "../rpc/errors.ts";
 import { RateLimiter } from "../rpc/rate-limit.ts";
 import type { HealthComponent } from "../status/component.ts";
+import type { WebSocketFanout } from "./websocket-fanout.ts";
 
 export interface SocketData {
   id: string;
@@ -43,7 +44,9 @@ export class WebSocketGateway {
     /** Signed-in dashboard browsers, whose pages open sockets with their cookie. */
     private readonly sessions: WebSessions,
     /** Open sessions: the gateway adds and removes them; notifications go to them. */
-    private readonly connections: Set<RpcConnection> = new Set(),
+    private readonly connections: Set<RpcConnection>,
+    /** The Notifier's broadcasts to these sockets go out through it. */
+    private readonly fanout: WebSocketFanout,
   ) {
     // A browser that signs out (or is pushed out by newer sessions) stops hearing events at
     // once, in every tab: its sockets close instead of waiting for their next call.
@@ -152,6 +155,7 @@ export class WebSocketGateway {
         ws.data.connection = connection;
         connection.identity = ws.data.identity;
         this.connections.add(connection);
+        this.fanout.opened(connection, ws, () => this.slowConsumer(connection));
         // Pings are answered by the client's WebSocket stack, so idle_timeout never ends a
         // socket that just sits there: one that does not log in is closed after auth_timeout.
         ws.data.authDeadline = setTimeout(() => {
@@ -180,6 +184,7 @@ export class WebSocketGateway {
         const connection = ws.data.connection;
         if (!connection) return;
         this.connections.delete(connection);
+        this.fanout.closed(ws);
         this.log.debug({ connection: connection.id, code }, "socket closed");
       },
       // Frames between the configured limit and this hard cap get a JSON-RPC error; beyond it
@@ -226,7 +231,12 @@ export class WebSocketGateway {
    */
   private deliver(ws: ServerWebSocket<SocketData>, connection: RpcConnection, text: string): void {
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.send(text) !== 0 || this.cutOff.has(connection)) return;
+    if (ws.send(text) === 0) this.slowConsumer(connection);
+  }
+
+  /** Counted and logged once per socket, however many of its messages are dropped. */
+  private slowConsumer(connection: RpcConnection): void {
+    if (this.cutOff.has(connection)) return;
     this.cutOff.add(connection);
     this.counters.slowConsumers.inc();
     this.log.warn(
