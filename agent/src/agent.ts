@@ -17,7 +17,6 @@ import { RtspPublisher } from "./cameras/rtsp/rtsp-publisher.ts";
 import { RtspWatch } from "./cameras/rtsp/rtsp-watch.ts";
 import { CameraSources } from "./cameras/source.ts";
 import { UsbDiscovery } from "./cameras/usb/discovery.ts";
-import { resolveEncoder } from "./cameras/usb/encoder.ts";
 import { UsbPublisher } from "./cameras/usb/usb-publisher.ts";
 import type { AgentConfig } from "./config/schema.ts";
 import { configurationDirectory } from "./config/systemd-directories.ts";
@@ -159,7 +158,7 @@ export async function startAgent(
       onvif: networkPublisher,
       usb: new UsbPublisher({
         ffmpeg: config.streams.ffmpeg,
-        encoder: await resolveEncoder(config.streams.encoder, config.streams.ffmpeg),
+        encoder: config.streams.encoder,
         user: credentials?.user ?? "",
         password: credentials?.password ?? "",
       }),

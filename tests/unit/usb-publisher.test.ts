@@ -6,6 +6,7 @@ import type { ModePreference } from "../../agent/src/cameras/capture-mode.ts";
 import { captureMode as chooseInput } from "../../agent/src/cameras/capture-mode.ts";
 import { CameraSources } from "../../agent/src/cameras/source.ts";
 import type { Camera, UsbSource } from "../../agent/src/cameras/types.ts";
+import { resolveEncoder } from "../../agent/src/cameras/usb/encoder.ts";
 import { publishArguments, UsbPublisher } from "../../agent/src/cameras/usb/usb-publisher.ts";
 import { parseV4l2Info } from "../../agent/src/cameras/usb/v4l2-info.ts";
 import { commandLine } from "../../agent/src/util/command-line.ts";
@@ -155,5 +156,26 @@ describe("publishing a USB camera", () => {
       ),
     );
     expect(split).toContain(hostile);
+  });
+});
+
+describe("encoder: auto", () => {
+  test("on arm64 it is the hardware encoder when ffmpeg has it (this machine's real ffmpeg lists it); elsewhere, or without ffmpeg, libx264", async () => {
+    expect(await resolveEncoder("auto", "ffmpeg", "arm64")).toBe("h264_v4l2m2m");
+    expect(await resolveEncoder("auto", "/nonexistent/ffmpeg", "arm64")).toBe("libx264");
+    expect(await resolveEncoder("auto", "ffmpeg", "x64")).toBe("libx264");
+    expect(await resolveEncoder("h264_v4l2m2m", "/nonexistent/ffmpeg", "x64")).toBe("h264_v4l2m2m");
+  });
+
+  test("is settled once, by ready(), which the reconciler awaits before publishing", async () => {
+    const publisher = new UsbPublisher({ ...options, encoder: "auto" });
+    const nothing = { captureMode: () => undefined, publication: () => undefined };
+    const sources = new CameraSources({ usb: publisher, rtsp: nothing, onvif: nothing }, {});
+    await sources.ready();
+    expect(publisher.ready()).toBe(publisher.ready());
+    const publication = sources.publication(camera("uvc-mjpeg-yuyv.txt"));
+    const argv = publication?.kind === "command" ? publication.argv : [];
+    const expected = await resolveEncoder("auto", "ffmpeg");
+    expect(argv[argv.indexOf("-c:v") + 1]).toBe(expected);
   });
 });

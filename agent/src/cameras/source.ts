@@ -25,6 +25,8 @@ export interface SourceAdapter {
   publication(camera: Camera, preference: ModePreference | undefined): Publication | undefined;
   /** A JPEG the camera makes itself (ONVIF snapshot URI); undefined when it has no such thing. */
   stillImage?(camera: Camera): Promise<Uint8Array> | undefined;
+  /** Resolves once `publication` gives its final answers (USB: the encoder is known). */
+  ready?(): Promise<void>;
 }
 
 /** Every source kind's adapter, chosen by the camera's `source.kind`. */
@@ -42,6 +44,11 @@ export class CameraSources {
   publication(camera: Camera): Publication | undefined {
     if (camera.status !== "CONNECTED") return undefined;
     return this.adapters[camera.source.kind].publication(camera, this.preferences[camera.id]);
+  }
+
+  /** Before anything is published: every adapter's `ready`. */
+  async ready(): Promise<void> {
+    await Promise.all(Object.values(this.adapters).map((adapter) => adapter.ready?.()));
   }
 
   stillImage(camera: Camera): Promise<Uint8Array> | undefined {

@@ -17,6 +17,7 @@ export class StreamControl {
   /** Keeps the camera's publisher running; the command shown has no secrets or device paths. */
   async start(device: string): Promise<{ device: string; since: number; command: string[] }> {
     const camera = this.cameras.connected(device);
+    await this.sources.ready();
     const publication = this.sources.publication(camera);
     if (!publication)
       throw domainErrors.invalidState(

@@ -54,6 +54,7 @@ export class PathReconciler {
   }
 
   async apply(): Promise<ApplyResult> {
+    await this.inputs.sources.ready();
     const desired = this.desired();
     const current = new Map(
       (await this.client.listPathConfigs()).flatMap((conf) =>

@@ -1,10 +1,16 @@
 import { execa } from "execa";
-import type { Encoder } from "./usb-publisher.ts";
+
+export type Encoder = "libx264" | "h264_v4l2m2m";
 
 /** `auto`: the Raspberry Pi's hardware encoder when on arm64 and ffmpeg has it, else libx264. */
-export async function resolveEncoder(setting: "auto" | Encoder, ffmpeg: string): Promise<Encoder> {
+export async function resolveEncoder(
+  setting: "auto" | Encoder,
+  ffmpeg: string,
+  /** This machine's (tests stand in for a Pi). */
+  arch: string = process.arch,
+): Promise<Encoder> {
   if (setting !== "auto") return setting;
-  if (process.arch !== "arm64") return "libx264";
+  if (arch !== "arm64") return "libx264";
   const result = await execa(ffmpeg, ["-hide_banner", "-encoders"], {
     reject: false,
     timeout: 5000,

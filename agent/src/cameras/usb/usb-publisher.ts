@@ -2,8 +2,7 @@ import { maskUrlCredentials } from "../../util/url-credentials.ts";
 import { type CaptureMode, captureMode, type ModePreference } from "../capture-mode.ts";
 import type { Publication, SourceAdapter, VideoMode } from "../source.ts";
 import type { Camera, UsbSource } from "../types.ts";
-
-export type Encoder = "libx264" | "h264_v4l2m2m";
+import { type Encoder, resolveEncoder } from "./encoder.ts";
 
 export interface PublishOptions {
   ffmpeg: string;
@@ -74,9 +73,31 @@ function userinfo({ user, password }: PublishOptions): string {
   return user === "" ? "" : `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
 }
 
+export interface UsbPublisherOptions extends Omit<PublishOptions, "encoder"> {
+  /** `auto`: asked of ffmpeg (encoder.ts) when publications are first needed. */
+  encoder: "auto" | Encoder;
+}
+
 /** USB cameras: captured by ffmpeg from the device, in the mode captureMode chooses. */
 export class UsbPublisher implements SourceAdapter {
-  constructor(private readonly options: PublishOptions) {}
+  /** What `auto` stands for until ready(); only the publishable check asks that early. */
+  private encoder: Encoder;
+  private resolving: Promise<void> | undefined;
+
+  constructor(private readonly options: UsbPublisherOptions) {
+    this.encoder = options.encoder === "auto" ? "libx264" : options.encoder;
+  }
+
+  /**
+   * Settles `auto` once, by asking ffmpeg on arm64 (a few hundred ms on a Pi): when the first
+   * publication is needed, not before the agent serves its first client (issue 18).
+   */
+  ready(): Promise<void> {
+    this.resolving ??= resolveEncoder(this.options.encoder, this.options.ffmpeg).then((encoder) => {
+      this.encoder = encoder;
+    });
+    return this.resolving;
+  }
 
   captureMode(camera: Camera, preference: ModePreference | undefined): VideoMode | undefined {
     const mode: CaptureMode | undefined = captureMode(
@@ -88,7 +109,10 @@ export class UsbPublisher implements SourceAdapter {
 
   publication(camera: Camera, preference: ModePreference | undefined): Publication | undefined {
     if (camera.source.kind !== "usb") return undefined;
-    const argv = publishArguments(camera.source, preference, this.options);
+    const argv = publishArguments(camera.source, preference, {
+      ...this.options,
+      encoder: this.encoder,
+    });
     if (!argv) return undefined;
     const device = camera.source.stablePath;
     // Contract D11: no credentials and no device path in what clients see.
