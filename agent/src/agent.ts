@@ -368,7 +368,6 @@ export async function startAgent(
       status: decision.allowed ? 200 : 401,
     });
   });
-  fanout.bind(listeners.main);
 
   const components: Component[] = [
     { name: "api", health: gateway.healthComponent() },

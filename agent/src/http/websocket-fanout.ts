@@ -1,4 +1,4 @@
-import type { Server, ServerWebSocket } from "bun";
+import type { ServerWebSocket } from "bun";
 import type { Fanout, NotificationTarget } from "../notifications/notifier.ts";
 
 /** What the fanout reads of a socket's data: the host its client used to reach us. */
@@ -13,7 +13,6 @@ type HostData = { readonly host: string };
  * the runtime writes pending publishes before a direct send.
  */
 export class WebSocketFanout implements Fanout {
-  private server: Pick<Server<unknown>, "publish"> | undefined;
   private readonly sockets = new WeakMap<NotificationTarget, Socket>();
   /** Subscribed sockets by topic (one topic per host clients used to reach us). */
   private readonly members = new Map<string, Set<ServerWebSocket<HostData>>>();
@@ -22,11 +21,6 @@ export class WebSocketFanout implements Fanout {
     /** The runtime closes a socket with more than this many bytes unread (send_buffer_bytes). */
     private readonly sendBufferBytes: number,
   ) {}
-
-  /** The API listener, once bound: publishing goes through it. */
-  bind(server: Pick<Server<unknown>, "publish">): void {
-    this.server = server;
-  }
 
   /** `slow` is told when a publish is about to cut the socket off for having too much unread. */
   opened(target: NotificationTarget, ws: ServerWebSocket<HostData>, slow: () => void): void {
@@ -42,7 +36,6 @@ export class WebSocketFanout implements Fanout {
   }
 
   toAll(host: string, targets: readonly NotificationTarget[], text: string): void {
-    if (!this.server) throw new Error("notifications published before the API listener is bound");
     const topic = topicFor(host);
     const members = this.members.get(topic) ?? new Set<ServerWebSocket<HostData>>();
     const wanted = new Set<ServerWebSocket<HostData>>();
@@ -63,12 +56,15 @@ export class WebSocketFanout implements Fanout {
       ws.unsubscribe(topic);
       members.delete(ws);
     }
-    if (members.size === 0) {
+    const [first] = members;
+    if (first === undefined) {
       this.members.delete(topic);
       return;
     }
     this.members.set(topic, members);
-    this.server.publish(topic, text);
+    // A socket's publish reaches every other subscriber; its own copy is a send.
+    first.publish(topic, text);
+    first.send(text);
   }
 }
 
