@@ -1,12 +1,23 @@
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.ts";
 import type { AgentConfig } from "../config/schema.ts";
 
-/** An explicit --config must exist; the default path is used only when present. */
+/**
+ * An explicit --config must exist; the default path is used only when present. The file is
+ * named absolutely from here on: backups record where to restore it, and a restore runs from
+ * another directory (a relative path made archives that `backup verify` refused).
+ */
 export async function configFor(explicit: string | undefined): Promise<{
   config: AgentConfig;
   file: string | undefined;
 }> {
-  const file = explicit ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+  const file =
+    explicit === undefined
+      ? existsSync(DEFAULT_CONFIG_PATH)
+        ? DEFAULT_CONFIG_PATH
+        : undefined
+      : // An empty --config stays "": reported as not found, not as the working directory.
+        explicit && resolve(explicit);
   return { config: await loadConfig({ file }), file };
 }
