@@ -12,12 +12,15 @@ export async function configFor(explicit: string | undefined): Promise<{
   config: AgentConfig;
   file: string | undefined;
 }> {
-  const file =
-    explicit === undefined
-      ? existsSync(DEFAULT_CONFIG_PATH)
-        ? DEFAULT_CONFIG_PATH
-        : undefined
-      : // An empty --config stays "": reported as not found, not as the working directory.
-        explicit && resolve(explicit);
+  const file = explicit === undefined ? defaultFile() : absolute(explicit);
   return { config: await loadConfig({ file }), file };
+}
+
+function defaultFile(): string | undefined {
+  return existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined;
+}
+
+/** An empty --config stays "": reported as not found, not as the working directory. */
+function absolute(path: string): string {
+  return path === "" ? path : resolve(path);
 }

@@ -89,8 +89,9 @@ export class UsbPublisher implements SourceAdapter {
   }
 
   /**
-   * Settles `auto` once, by asking ffmpeg on arm64 (a few hundred ms on a Pi): when the first
-   * publication is needed, not before the agent serves its first client (issue 18).
+   * Settles `auto` once, by asking ffmpeg on arm64 (`ffmpeg -encoders`: 0.11 s on an x86-64
+   * box, slower on a Pi): when the first publication is needed, not before the agent serves
+   * its first client (issue 18).
    */
   ready(): Promise<void> {
     this.resolving ??= resolveEncoder(this.options.encoder, this.options.ffmpeg).then((encoder) => {
