@@ -41,8 +41,7 @@ test("keys create killed at random moments: every key the CLI acknowledged is in
   // How long three creates at once take here until the last one exits (start-up, argon2, each
   // waiting for the lock), timed the way the rounds run them: kills are spread over a little
   // more than that, so some land before, some during and some after, on a fast or a loaded
-  // machine. (One create alone was timed before: three at once on two cores can take over twice
-  // as long, and a run of 15 rounds once saw no create finish before its kill.)
+  // machine (three at once on two cores can take over twice as long as one alone).
   const started = performance.now();
   const probes = [0, 1, 2].map((i) =>
     Bun.spawn(
