@@ -174,4 +174,18 @@ describe("MediaMTX paths follow the cameras", () => {
     expect(component?.status).toBe("unhealthy");
     expect(component?.message).toStartWith("MediaMTX is not installed (no /nonexistent/mediamtx)");
   });
+
+  test("MediaMTX not installed is checked every health_interval; installed but down, every retry_interval", async () => {
+    const timing = { api_url: "http://127.0.0.1:1", health_interval: "1h", retry_interval: "50ms" };
+    const missing = await startTestAgent({
+      mediamtx: { ...timing, binary: "/nonexistent/mediamtx" },
+    });
+    cleanups.push(() => missing.stop());
+    // A program that exists: MediaMTX counts as installed, and only down.
+    const installed = await startTestAgent({ mediamtx: { ...timing, binary: process.execPath } });
+    cleanups.push(() => installed.stop());
+    await eventually(() => installed.agent.mediamtx.probe.failures >= 5);
+    // By then the box without MediaMTX has had the time for as many retries, and made none.
+    expect(missing.agent.mediamtx.probe.failures).toBe(1);
+  });
 });

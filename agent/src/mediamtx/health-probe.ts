@@ -10,7 +10,11 @@ export type MediaMtxState = "starting" | "up" | "down";
 export interface ProbeTiming {
   /** Between checks of /v3/info while MediaMTX answers. */
   intervalMs: number;
-  /** Between checks while it does not: short, so its return is acted on at once. */
+  /**
+   * Between checks while it does not: short, so its return is acted on at once. Not while
+   * its program is missing: an install takes minutes, and a box without MediaMTX (a site
+   * that streams elsewhere, a test image) would spend its idle CPU on refused connections.
+   */
   retryMs: number;
 }
 
@@ -130,7 +134,8 @@ export class MediaMtxProbe {
   private schedule(): void {
     if (!this.running) return;
     clearTimeout(this.timer);
-    const delay = this.state === "up" ? this.timing.intervalMs : this.timing.retryMs;
+    const delay =
+      this.state === "up" || this.notInstalled() ? this.timing.intervalMs : this.timing.retryMs;
     this.timer = setTimeout(() => this.checkNow(), delay);
   }
 
@@ -163,9 +168,13 @@ export class MediaMtxProbe {
     }
   }
 
+  private notInstalled(): boolean {
+    return this.binary !== "" && !existsSync(this.binary);
+  }
+
   /** Why MediaMTX is down, in an operator's words. */
   private downMessage(): string {
-    if (this.binary !== "" && !existsSync(this.binary)) {
+    if (this.notInstalled()) {
       return `MediaMTX is not installed (no ${this.binary}): cameras are discovered but not streamed`;
     }
     return `MediaMTX unreachable: ${this.lastError}`;
