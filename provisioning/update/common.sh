@@ -18,3 +18,19 @@ number() {
 
 # The agent's health listener on this machine (health.port of its config; 8003 by default).
 agent_url() { echo "http://127.0.0.1:$HEALTH_PORT$1"; }
+
+# A top-level string of `camera-agent update status --json` (pretty-printed, two spaces).
+status_field() {
+  echo "$1" | sed -n "s/^  \"$2\": \"\\([^\"]*\\)\",\\{0,1\\}\$/\\1/p"
+}
+
+# The bundle version RAUC recorded for slot $2 in that status ("null": none, as in the
+# factory image's slots).
+slot_version() {
+  echo "$1" | awk -v slot="$2" '
+    /^    \{/ { version = ""; name = "" }
+    /^      "name": / { name = $2; gsub(/[",]/, "", name) }
+    /^      "version": / { version = $2; gsub(/[",]/, "", version) }
+    /^    \}/ { if (name == slot) print version }
+  '
+}

@@ -145,6 +145,9 @@ describe("provisioning/update scripts", () => {
     expect((await script("install", url, "--sha256", "abc")).stderr).toContain(
       "install: --sha256 needs 64 hex digits",
     );
+    const oddVersion = await script("install", bundle, "--expect-version", "2.0; reboot");
+    expect(oddVersion.code).toBe(2);
+    expect(oddVersion.stderr).toContain("install: --expect-version: not a version: 2.0; reboot");
     const wrong = await script("install", url, "--sha256", "0".repeat(64));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(
