@@ -23,6 +23,8 @@ export interface VmOptions {
   /** Direct kernel boot (arm64 virt), instead of UEFI firmware from the disk. */
   kernel?: { image: string; initrd: string; append: string };
   memoryMiB?: number;
+  /** vCPUs (2 unless given). */
+  cpus?: number;
   /**
    * One host thread for all vCPUs (TCG). Multi-threaded TCG sometimes loses the guest's timer
    * interrupts early in a boot (RCU stalls, then no progress at all): rare per boot, but a
@@ -47,7 +49,7 @@ function qemuCommand(
     "-m",
     String(options.memoryMiB ?? 1024),
     "-smp",
-    "2",
+    String(options.cpus ?? 2),
     "-nographic",
     "-nodefaults",
     "-drive",
