@@ -42,6 +42,7 @@ const BOOT_TIMEOUT_MS = 420_000;
 // depend on the count; the A/B and boot stages keep two.
 const GUEST_CPUS = 1;
 const PLAYBOOK_TIMEOUT_MS = 2_400_000;
+const SSH_CIPHER = "aes128-gcm@openssh.com";
 
 const vms = new Map<string, QemuVm>();
 const figures: Record<string, number> = {};
@@ -81,7 +82,10 @@ function writeInventory(canary: string, name = "hosts.yml"): string {
       "    ansible_user: root",
       `    ansible_ssh_private_key_file: ${IMAGE_SSH_KEY}`,
       // Every guest answers on 127.0.0.1 with its own host key: one known_hosts per port.
-      `    ansible_ssh_common_args: -o UserKnownHostsFile=${join(WORK, "known_hosts")}`,
+      // AES-GCM rather than OpenSSH's first choice, ChaCha20: the emulator runs the guests'
+      // AES instructions on the host's, ChaCha20's vector code one instruction at a time.
+      // Copying the 116 MB agent into an idle guest took 5.1 s against 6.1-10.1 s.
+      `    ansible_ssh_common_args: -o UserKnownHostsFile=${join(WORK, "known_hosts")} -o Ciphers=${SSH_CIPHER}`,
       "  children:",
       "    canary:",
       "      hosts:",
