@@ -154,9 +154,9 @@ function parseRecap(output: string): Map<string, Recap> {
  * A wrong build: a bundle that says it holds GOOD_VERSION, signed like a release, published as
  * MISLABELLED_VERSION. Its root file system holds only an os-release: the install script
  * marks the written slot bad before anything could boot it, so nothing in it ever runs. The
- * image's own kernel images come with it, as the install hook needs them. 93 MiB instead of the good bundle's 445: the play's copy and
- * RAUC's write cost an emulated guest about a minute less, and the bad releases' step is then
- * bound by the installer host's rollback.
+ * image's own kernel images come with it, as the install hook needs them. 93 MiB instead of
+ * the good bundle's 445: the play's copy and RAUC's write cost an emulated guest about a
+ * minute less, and the bad releases' step is then bound by the installer host's rollback.
  */
 function buildMislabelledBundle(): string {
   const tree = join(WORK, "mislabelled-root");
