@@ -102,10 +102,23 @@ export async function startTestAgent(
   };
 }
 
-/** A port that was free a moment ago (for listeners whose 0 means "off"). */
+// The kernel may hand the port just closed to the next probe: a guest once got the same port
+// for SSH and health, and QEMU refused to start.
+const handedOut = new Set<number>();
+
+/**
+ * A port that was free a moment ago (for listeners whose 0 means "off"), and not one this
+ * process handed out before.
+ */
 export function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = probe;
-  probe.stop(true);
-  return port;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const { port } = probe;
+    probe.stop(true);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("freePort: 100 probes gave only ports handed out already");
 }
