@@ -432,6 +432,16 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
           check: 0,
         });
       }
+      // The image's Python kept the compiled code of those module runs, private to root
+      // (docs/fleet.md#on-the-device).
+      await eachHost(IMAGE_HOSTS, async (host) => {
+        const cache = "/var/cache/camera-appliance/ansible-bytecode";
+        const [mode, entries] = (
+          await vm(host).sh(`stat -c '%a %U' ${cache}; ls ${cache} | wc -l`)
+        ).split("\n");
+        expect(mode).toBe("700 root");
+        expect(Number(entries)).toBeGreaterThan(20);
+      });
     },
     PLAYBOOK_TIMEOUT_MS,
   );
