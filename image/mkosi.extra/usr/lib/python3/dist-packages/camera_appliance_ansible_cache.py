@@ -110,10 +110,9 @@ class _CodeCache:
 class CachingZipImporter(zipimport.zipimporter):
     """zipimport's importer, with each module's code compiled once and taken from the cache."""
 
-    cache = None
-
-    def __init__(self, path):
+    def __init__(self, path, cache):
         super().__init__(path)
+        self._cache = cache
         self._loaded = {}
 
     def _load(self, fullname):
@@ -126,7 +125,7 @@ class CachingZipImporter(zipimport.zipimporter):
             except OSError:
                 # Bytecode only in the zip: not what Ansible ships, so stock zipimport decides.
                 return super().get_code(fullname), super().get_filename(fullname)
-            self._loaded[fullname] = (self.cache.code_for(source, filename), filename)
+            self._loaded[fullname] = (self._cache.code_for(source, filename), filename)
         return self._loaded[fullname]
 
     def get_code(self, fullname):
@@ -140,12 +139,12 @@ def install(directory=CACHE_DIR):
     """Puts the importer in front of zipimport's, for root's Ansible payloads only."""
     if os.geteuid() != 0:
         return
-    CachingZipImporter.cache = _CodeCache(directory)
+    cache = _CodeCache(directory)
 
     def hook(path):
         if not _is_ansible_payload(path) or not _private_to_root(directory):
             raise ImportError("not an Ansible payload with a usable cache")
-        return CachingZipImporter(path)
+        return CachingZipImporter(path, cache)
 
     # Ahead of zipimport's; the path entries already seen (the standard library's) keep theirs,
     # and Ansible adds its zip later.
