@@ -80,10 +80,10 @@ function qemuCommand(
       "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
       "-drive",
       `if=pflash,format=raw,file=${vars}`,
-      // A hardware watchdog like a PC chipset's: systemd arms it (RuntimeWatchdogSec) and a
-      // hung guest is reset, as a real board would be.
-      "-device",
-      "i6300esb",
+      // The hardware watchdog is q35's own, the ICH9 chipset's TCO timer (iTCO_wdt), as on an
+      // Intel board: systemd arms it (RuntimeWatchdogSec) and a hung guest is reset. Only one:
+      // with an i6300esb beside it, which of the two became watchdog0 (the one PID 1 arms)
+      // depended on which module finished probing first (a fresh-clone run of 2e6e0d3 got iTCO_wdt).
       "-action",
       "watchdog=reset",
       ...common,
