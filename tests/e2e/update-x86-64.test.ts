@@ -1,6 +1,7 @@
 // A/B updates of the x86-64 image, proven by booting it in QEMU (UEFI, writable EFI variables,
-// the q35 chipset's TCO watchdog): RAUC installs signed bundles made by image/bundle into the other root
-// slot, the next boot is a one-time trial, and the health gate commits it or rolls back.
+// the q35 chipset's TCO watchdog): RAUC installs signed bundles made by image/bundle into the
+// other root slot, the next boot is a one-time trial, and the health gate commits it or rolls
+// back.
 // One machine goes through every scenario in turn, as a device in the field would:
 //   refused bundles → good update A→B → bad agent that migrated the database → kernel panic →
 //   hang → power cut mid-install. The rigged system is installed once; the panic and the hang
@@ -338,8 +339,8 @@ describe("A/B updates of the x86-64 image in QEMU", () => {
       expect(await vm.sh("journalctl -b -u camera-update-gate -o cat")).toContain(
         "root-a is committed",
       );
-      // The watchdog is armed by PID 1, read from the kernel: PID 1's log lines about it come
-      // early in the boot and were once missing from the journal.
+      // The watchdog PID 1 armed, as the kernel reports it: the guest's only one, the chipset's
+      // (tests/support/qemu-vm.ts).
       expect(
         await vm.sh(
           "cat /sys/class/watchdog/watchdog0/identity /sys/class/watchdog/watchdog0/state /sys/class/watchdog/watchdog0/timeout; systemctl show -p WatchdogDevice -p RuntimeWatchdogUSec",

@@ -83,7 +83,7 @@ function qemuCommand(
       // The hardware watchdog is q35's own, the ICH9 chipset's TCO timer (iTCO_wdt), as on an
       // Intel board: systemd arms it (RuntimeWatchdogSec) and a hung guest is reset. Only one:
       // with an i6300esb beside it, which of the two became watchdog0 (the one PID 1 arms)
-      // depended on which module finished probing first (a fresh-clone run of 2e6e0d3 got iTCO_wdt).
+      // depended on which driver finished probing first (a fresh clone of 2e6e0d3 got iTCO_wdt).
       "-action",
       "watchdog=reset",
       ...common,
