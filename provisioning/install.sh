@@ -22,6 +22,8 @@ Usage: install.sh [options]
   --purge                --uninstall, then remove config, data and users too
   --no-start             install and enable, but do not start or restart services
   --no-backup            update without first backing up the installed agent's config
+  --keep-previous FILE   before replacing the installed agent binary, keep it at FILE (for a
+                         rollback); FILE is removed when this run does not replace it
   -h, --help             this text
 
 By default MediaMTX is the release pinned in provisioning/mediamtx-release.conf, downloaded
@@ -51,6 +53,7 @@ mode=install
 dry_run=false
 start=true
 backup=true
+keep_previous=""
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -68,6 +71,7 @@ while [ $# -gt 0 ]; do
     --purge) mode=purge; shift ;;
     --no-start) start=false; shift ;;
     --no-backup) backup=false; shift ;;
+    --keep-previous) keep_previous=${2:?--keep-previous needs a FILE}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -80,6 +84,10 @@ if [ -n "$root" ]; then
   start=false
 fi
 live() { [ -z "$root" ]; }
+if [ -n "$keep_previous" ]; then
+  [[ "$keep_previous" == /* ]] || die "--keep-previous $keep_previous: give an absolute path"
+  [ -d "$(dirname "$keep_previous")" ] || die "--keep-previous $keep_previous: no directory $(dirname "$keep_previous")"
+fi
 
 # --- what this is being installed on -------------------------------------------------------
 os_release="$root/etc/os-release"
@@ -269,9 +277,28 @@ pre_update_backup() {
   say "backed up before the update: $archive"
 }
 
+# Before anything changes: the installed binary that this run replaces, where a rollback
+# finds it (a copy in the shell: the fleet's rescue needs no module run of its own for it). A
+# FILE left by an earlier run is removed, so a rollback never puts back an older release.
+keep_previous_binary() {
+  local installed=$root$BIN/camera-agent temp
+  [ -n "$keep_previous" ] || return 0
+  if [ -f "$installed" ] && ! cmp -s "$agent" "$installed"; then
+    if $dry_run; then say "would keep the installed agent binary at $keep_previous"; return 0; fi
+    temp=$(mktemp "$(dirname "$keep_previous")/.previous.XXXXXX")
+    cp "$installed" "$temp"
+    chmod 0755 "$temp"
+    mv -f "$temp" "$keep_previous"
+    say "kept the installed agent binary: $keep_previous"
+  elif ! $dry_run; then
+    rm -f "$keep_previous"
+  fi
+}
+
 do_install() {
   [ -n "$agent" ] || agent="$repo/dist/camera-agent-linux-$agent_arch"
   [ -f "$agent" ] || die "no agent binary at $agent: build it (npm run build) or pass --agent FILE"
+  keep_previous_binary
   say "installing camera-agent on $os_name ($arch)${root:+ into $root}"
   # Fetch and verify MediaMTX before changing anything: a bad download leaves no half install.
   local work

@@ -235,6 +235,42 @@ describe("install.sh --root into a Debian 12 tree", () => {
     expect(readFileSync(join(root, "etc/group"), "utf8")).not.toMatch(/^(camera|mediamtx):/m);
   });
 
+  test("--keep-previous keeps the binary an update replaces, and removes a stale copy when nothing is replaced", () => {
+    const root = tree();
+    expect(install(root, "--no-mediamtx").code).toBe(0);
+    const factory = readFileSync(join(REPO, "dist/camera-agent-linux-x64"));
+    // The next release: any other content.
+    const next = join(work, "camera-agent-next");
+    writeFileSync(next, Buffer.concat([factory, Buffer.from("next")]), { mode: 0o755 });
+    const kept = join(mkdtempSync(join(work, "fleet-")), "previous-camera-agent");
+
+    const dry = install(root, "--no-mediamtx", "--agent", next, "--keep-previous", kept, "--dry-run");
+    expect(dry.stdout).toContain(`would keep the installed agent binary at ${kept}`);
+    expect(existsSync(kept)).toBe(false);
+
+    const update = install(root, "--no-mediamtx", "--agent", next, "--keep-previous", kept);
+    expect(update.code).toBe(0);
+    expect(update.stdout).toContain(`kept the installed agent binary: ${kept}`);
+    expect(update.stdout).toContain("updated: /usr/bin/camera-agent");
+    expect(readFileSync(kept).equals(factory)).toBe(true);
+    expect((statSync(kept).mode & 0o777).toString(8)).toBe("755");
+    expect(readFileSync(join(root, "usr/bin/camera-agent")).equals(readFileSync(next))).toBe(true);
+
+    // The same release again replaces nothing: the copy of an older one must not stay behind
+    // for a rollback to put back.
+    const again = install(root, "--no-mediamtx", "--agent", next, "--keep-previous", kept);
+    expect(again.stdout).toContain("nothing to change");
+    expect(existsSync(kept)).toBe(false);
+
+    const relative = install(root, "--keep-previous", "previous-camera-agent");
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toContain(
+      "--keep-previous previous-camera-agent: give an absolute path",
+    );
+    const nowhere = install(root, "--keep-previous", join(work, "no-such-dir", "previous"));
+    expect(nowhere.stderr).toContain(`no directory ${join(work, "no-such-dir")}`);
+  });
+
   test("MediaMTX download: installed when its sha256 matches, refused when it does not or is not given", async () => {
     const body = readFileSync(mediamtxTarball);
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body) });
