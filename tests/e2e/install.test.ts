@@ -244,7 +244,15 @@ describe("install.sh --root into a Debian 12 tree", () => {
     writeFileSync(next, Buffer.concat([factory, Buffer.from("next")]), { mode: 0o755 });
     const kept = join(mkdtempSync(join(work, "fleet-")), "previous-camera-agent");
 
-    const dry = install(root, "--no-mediamtx", "--agent", next, "--keep-previous", kept, "--dry-run");
+    const dry = install(
+      root,
+      "--no-mediamtx",
+      "--agent",
+      next,
+      "--keep-previous",
+      kept,
+      "--dry-run",
+    );
     expect(dry.stdout).toContain(`would keep the installed agent binary at ${kept}`);
     expect(existsSync(kept)).toBe(false);
 
