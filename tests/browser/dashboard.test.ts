@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import type { Role } from "../../agent/src/auth/roles.ts";
 import {
   type DashboardWorld,
@@ -55,8 +55,13 @@ interface Session {
   errors: string[];
 }
 
-async function signedIn(role: Role, viewport = { width: 1280, height: 800 }): Promise<Session> {
+async function signedIn(
+  role: Role,
+  viewport = { width: 1280, height: 800 },
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<Session> {
   const context = await browser.newContext({ viewport });
+  await prepare?.(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
@@ -69,6 +74,31 @@ async function signedIn(role: Role, viewport = { width: 1280, height: 800 }): Pr
   await page.click("button[type=submit]");
   await page.waitForURL(`${base}/`);
   return { context, page, errors };
+}
+
+/** The USB camera's status badge on the session's page. */
+const usbBadge = (session: Session): Locator =>
+  session.page.locator(`[data-status-for="camera0"]`).first();
+
+function unplugUsbCamera(): void {
+  world.v4l.unplug("video0");
+  world.v4l.event("remove", "video0");
+}
+
+async function badgeSays(badge: Locator, status: string): Promise<void> {
+  await until(
+    () => badge.textContent(),
+    (text) => text === status,
+  );
+}
+
+/** Plugs the USB camera back in (later tests expect it), waits for the badge, ends the session. */
+async function replugAndClose(session: Session, badge: Locator): Promise<void> {
+  world.v4l.plug(USB_CAMERA);
+  world.v4l.event("add", "video0");
+  await badgeSays(badge, "CONNECTED");
+  expect(session.errors.filter((error) => !error.includes("Failed to load resource"))).toEqual([]);
+  await session.context.close();
 }
 
 /** Polls `read` until `wanted` holds for its value (bounded); returns that value. */
@@ -218,25 +248,48 @@ describe("dashboard", () => {
   }, 90_000);
 
   test("unplugging a camera turns its badge on the open grid", async () => {
-    const { context, page, errors } = await signedIn("viewer");
-    const badge = page.locator(`[data-status-for="camera0"]`).first();
+    const session = await signedIn("viewer");
+    const badge = usbBadge(session);
     expect(await badge.textContent()).toBe("CONNECTED");
     const started = performance.now();
-    world.v4l.unplug("video0");
-    world.v4l.event("remove", "video0");
-    await until(
-      () => badge.textContent(),
-      (text) => text === "DISCONNECTED",
-    );
+    unplugUsbCamera();
+    await badgeSays(badge, "DISCONNECTED");
     console.log(`badge turned ${Math.round(performance.now() - started)} ms after the unplug`);
-    world.v4l.plug(USB_CAMERA);
-    world.v4l.event("add", "video0");
-    await until(
-      () => badge.textContent(),
-      (text) => text === "CONNECTED",
+    await replugAndClose(session, badge);
+  }, 60_000);
+
+  test("a change made before the page's socket opened still reaches its badge", async () => {
+    // The page's API socket is held until the camera is unplugged: its notification reaches no
+    // one, as while a socket reconnects.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const session = await signedIn("viewer", undefined, (context) =>
+      context.routeWebSocket(/\/ws\?/, async (socket) => {
+        await held;
+        socket.connectToServer();
+      }),
     );
-    expect(errors.filter((error) => !error.includes("Failed to load resource"))).toEqual([]);
-    await context.close();
+    const badge = usbBadge(session);
+    expect(await badge.textContent()).toBe("CONNECTED");
+    unplugUsbCamera();
+    const watcher = await RpcClient.connect(`${base.replace("http", "ws")}/ws`);
+    try {
+      expect((await watcher.authenticate(world.keys.viewer)).error).toBeUndefined();
+      await until(
+        async () =>
+          ((await watcher.result("get_camera_status", { device: "camera0" })) as { status: string })
+            .status,
+        (status) => status === "DISCONNECTED",
+      );
+    } finally {
+      watcher.close();
+    }
+    expect(await badge.textContent()).toBe("CONNECTED");
+    release();
+    await badgeSays(badge, "DISCONNECTED");
+    await replugAndClose(session, badge);
   }, 60_000);
 
   test("a viewer gets no admin pages, and the server refuses admin calls from a viewer session", async () => {

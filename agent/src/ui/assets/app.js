@@ -26,6 +26,7 @@ class Rpc {
     this.listeners = new Map();
     this.sequence = 0;
     this.delay = 1000;
+    this.openListeners = [];
     this.open();
   }
 
@@ -37,6 +38,7 @@ class Rpc {
       socket.addEventListener("open", () => {
         this.delay = 1000;
         resolve(socket);
+        for (const listener of this.openListeners) listener();
       });
     });
     socket.addEventListener("message", (event) => this.receive(event.data));
@@ -89,6 +91,11 @@ class Rpc {
   on(method, listener) {
     this.listeners.set(method, [...(this.listeners.get(method) ?? []), listener]);
   }
+
+  /** `listener` runs each time the socket opens: first, and after every reconnect. */
+  onOpen(listener) {
+    this.openListeners.push(listener);
+  }
 }
 
 function signIn() {
@@ -98,7 +105,7 @@ function signIn() {
 const rpc = body.dataset.ws ? new Rpc(body.dataset.ws) : undefined;
 
 // Status badges follow the agent's camera_status_update notifications.
-rpc?.on("camera_status_update", (camera) => {
+function showStatus(camera) {
   const badges = document.querySelectorAll(`[data-status-for="${CSS.escape(camera.device)}"]`);
   for (const badge of badges) {
     badge.textContent = camera.status;
@@ -106,6 +113,23 @@ rpc?.on("camera_status_update", (camera) => {
   }
   // A camera the grid does not show yet: show it.
   if (badges.length === 0 && document.querySelector(".grid, .empty")) reloadSoon();
+}
+rpc?.on("camera_status_update", showStatus);
+// A notification reaches only an open socket: what changed between the page's rendering and
+// its socket opening, or while the socket was reconnecting, is read from the camera list.
+rpc?.onOpen(async () => {
+  let cameras;
+  try {
+    ({ cameras } = await rpc.call("get_camera_list", {}));
+  } catch {
+    return; // the socket closed again: its next open reads the list
+  }
+  for (const camera of cameras) showStatus(camera);
+  // A camera the page shows that the agent no longer has: the page is out of date.
+  const known = new Set(cameras.map((camera) => camera.device));
+  for (const badge of document.querySelectorAll(".grid [data-status-for]")) {
+    if (!known.has(badge.dataset.statusFor)) reloadSoon();
+  }
 });
 rpc?.on("recording_status_update", (event) => {
   say(`${event.device}: recording ${event.status === "RECORDING" ? "started" : "stopped"}`);
