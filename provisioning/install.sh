@@ -285,10 +285,12 @@ keep_previous_binary() {
   [ -n "$keep_previous" ] || return 0
   if [ -f "$installed" ] && ! cmp -s "$agent" "$installed"; then
     if $dry_run; then say "would keep the installed agent binary at $keep_previous"; return 0; fi
+    # Beside FILE, so the rename is atomic; a failed copy leaves no partial file behind.
     temp=$(mktemp "$(dirname "$keep_previous")/.previous.XXXXXX")
-    cp "$installed" "$temp"
-    chmod 0755 "$temp"
-    mv -f "$temp" "$keep_previous"
+    if ! { cp "$installed" "$temp" && chmod 0755 "$temp" && mv -fT "$temp" "$keep_previous"; }; then
+      rm -f "$temp"
+      die "could not keep the installed agent binary at $keep_previous (nothing was changed)"
+    fi
     say "kept the installed agent binary: $keep_previous"
   elif ! $dry_run; then
     rm -f "$keep_previous"

@@ -7,6 +7,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -14,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const REPO = join(import.meta.dir, "../..");
 const INSTALL = join(REPO, "provisioning/install.sh");
@@ -277,6 +278,22 @@ describe("install.sh --root into a Debian 12 tree", () => {
     );
     const nowhere = install(root, "--keep-previous", join(work, "no-such-dir", "previous"));
     expect(nowhere.stderr).toContain(`no directory ${join(work, "no-such-dir")}`);
+    // A FILE that cannot be written (here a directory): refused before anything changes, and
+    // no partial copy left beside it.
+    const blocked = join(dirname(kept), "blocked");
+    mkdirSync(blocked);
+    const refused = install(
+      root,
+      "--no-mediamtx",
+      "--agent",
+      join(REPO, "dist/camera-agent-linux-x64"),
+      "--keep-previous",
+      blocked,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`could not keep the installed agent binary at ${blocked}`);
+    expect(readdirSync(dirname(kept)).sort()).toEqual(["blocked"]);
+    expect(readFileSync(join(root, "usr/bin/camera-agent")).equals(readFileSync(next))).toBe(true);
   });
 
   test("MediaMTX download: installed when its sha256 matches, refused when it does not or is not given", async () => {
