@@ -136,6 +136,14 @@ export class QemuVm {
       `hostfwd=tcp:127.0.0.1:${this.ports.health}-:8003`,
     ].join(",");
     const command = [
+      // SCHED_BATCH: a waking emulator thread no longer preempts another guest's running vCPU
+      // (only the test, Ansible and SSH do), so each emulator runs longer between switches.
+      // Four idle image guests running one fixed workload at once (Python starts, agent CLI
+      // starts, hashing, systemd reloads), alternating the policy: 46-51 s and 1 900-2 000
+      // context switches a second against 50-71 s and 4 500-4 700 (docs/development.md).
+      "chrt",
+      "--batch",
+      "0",
       ...qemuCommand(this.options, this.overlay, this.vars, forwards),
       "-serial",
       `file:${this.consoleLog}`,
