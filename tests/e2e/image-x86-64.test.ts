@@ -164,9 +164,9 @@ describe("x86-64 image in QEMU", () => {
     expect(varBytes).toBeGreaterThan(4 * 1024 ** 3);
     // Grown in the initrd, before the switch to the real root: its systemd-growfs runs after
     // systemd-repart has grown the partition, however slow the boot (docs/image.md#first-boot).
-    expect(
-      await vm.sh("journalctl -b -o cat -u systemd-growfs@sysroot-var.service"),
-    ).toMatch(/Successfully resized "\/sysroot\/var" to [4-9](\.\d+)?G bytes/);
+    expect(await vm.sh("journalctl -b -o cat -u systemd-growfs@sysroot-var.service")).toMatch(
+      /Successfully resized "\/sysroot\/var" to [4-9](\.\d+)?G bytes/,
+    );
     // Asked over QEMU's network, the test is another machine: details need a credential.
     const detailedUrl = `http://127.0.0.1:${vm.ports.health}/health/detailed`;
     expect((await fetch(detailedUrl)).status).toBe(401);
