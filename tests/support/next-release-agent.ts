@@ -6,6 +6,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS } from "../../agent/src/state/database.ts";
+import { checkoutBuildInfo, compileAgent } from "../../scripts/build.ts";
 
 const REPO = join(import.meta.dir, "../..");
 /** Inside the checkout, so the copy resolves the same node_modules. */
@@ -45,7 +46,7 @@ export function buildNextReleaseAgent(outfile: string, version: string): void {
       'const db = openDatabase(join(config.state.dir, "agent.db"), MIGRATIONS, log);',
       (anchor) => `${anchor}\n  throw new Error(${JSON.stringify(NEXT_RELEASE_FAILURE)});`,
     );
-    compileAgent(join(WORK, "agent/src/main.ts"), WORK, outfile, version);
+    compileRelease(outfile, version, join(WORK, "agent/src/main.ts"), WORK);
   } finally {
     rmSync(WORK, { recursive: true, force: true });
   }
@@ -53,27 +54,16 @@ export function buildNextReleaseAgent(outfile: string, version: string): void {
 
 /** Today's agent as another release: the x86-64 binary (baseline) reporting `version`. */
 export function buildAgentRelease(outfile: string, version: string): void {
-  compileAgent(join(REPO, "agent/src/main.ts"), REPO, outfile, version);
+  compileRelease(outfile, version);
 }
 
-function compileAgent(entry: string, cwd: string, outfile: string, version: string): void {
-  const result = Bun.spawnSync(
-    [
-      process.execPath,
-      "build",
-      entry,
-      "--compile",
-      "--target=bun-linux-x64-baseline",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      "--define",
-      `CAMERA_AGENT_VERSION=${JSON.stringify(version)}`,
-      "--outfile",
-      outfile,
-    ],
-    { cwd, stdout: "pipe", stderr: "pipe" },
-  );
-  if (result.exitCode !== 0) {
-    throw new Error(`agent ${version}: bun build failed:\n${result.stderr.toString()}`);
-  }
+/** Built as a release is (scripts/build.ts), reporting `version`. */
+function compileRelease(outfile: string, version: string, entry?: string, cwd?: string): void {
+  compileAgent({
+    arch: "x64",
+    outfile,
+    entry,
+    cwd,
+    info: { ...checkoutBuildInfo(), CAMERA_AGENT_VERSION: version },
+  });
 }
