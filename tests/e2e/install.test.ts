@@ -211,6 +211,12 @@ describe("install.sh --root into a Debian 12 tree", () => {
     writeFileSync(join(root, "etc/camera-agent/config.yaml"), "log:\n  level: debug\n");
     writeFileSync(join(root, "var/lib/camera-agent/agent.db"), "data");
     expect(install(root, "--no-mediamtx").stdout).toContain("nothing to change");
+    // What `provision.yml --check` runs on an installed box: it must report no change.
+    const dry = install(root, "--no-mediamtx", "--dry-run");
+    expect({ code: dry.code, stdout: dry.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringContaining("nothing to change"),
+    });
     expect(readFileSync(join(root, "etc/camera-agent/config.yaml"), "utf8")).toBe(
       "log:\n  level: debug\n",
     );
