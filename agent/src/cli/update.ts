@@ -34,7 +34,9 @@ export interface UpdateOptions {
 /**
  * `update install BUNDLE`: the same checks and install as the API's install_update, run
  * locally (as root), so a device whose agent is down can still be updated: a config backup,
- * the bundle checked completely, RAUC's progress on stderr, then a reboot if asked.
+ * the bundle checked completely, RAUC's progress on stderr, then a reboot if asked. With
+ * --json, the A/B state after the install (as `update status --json`) is the output: a
+ * script checking what was written needs no second start of this binary (seconds on a Pi).
  */
 async function install(path: string, options: UpdateOptions): Promise<void> {
   const before = await readUpdateStatus();
@@ -50,7 +52,13 @@ async function install(path: string, options: UpdateOptions): Promise<void> {
   );
   const after = await readUpdateStatus();
   const slot = after.supported ? after.next_boot_slot : "the other slot";
-  console.log(`installed ${info.version} into ${slot}; the next boot tries it once`);
+  const installed = `installed ${info.version} into ${slot}; the next boot tries it once`;
+  if (options.json) {
+    console.error(installed);
+    console.log(JSON.stringify(after, null, 2));
+  } else {
+    console.log(installed);
+  }
   if (options.reboot) await execa("systemctl", ["reboot"]);
 }
 

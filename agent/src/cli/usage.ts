@@ -34,9 +34,11 @@ Commands:
                                   previous files go back. --dry-run lists the changes only.
   update status [--json]          The A/B update state (image only): booted slot, the next boot's
                                   slot, each slot's state and version, the last update's result.
-  update install BUNDLE [--reboot] As root: back up the config, check the signed bundle
+  update install BUNDLE [--reboot] [--json]
+                                  As root: back up the config, check the signed bundle
                                   completely, install it into the other slot (the next boot tries
-                                  it once, the health gate commits or rolls back); --reboot now.
+                                  it once, the health gate commits or rolls back); --reboot now;
+                                  --json prints the update status after the install.
   help, --help, -h                Show this text.
 
 Options:
