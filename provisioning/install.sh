@@ -237,6 +237,16 @@ install_packages() {
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# The agent did not start: it is stopped rather than left restarting on its own (each try
+# starts the binary again, and runs its migrations again), and the way back is named.
+start_failed() {
+  systemctl is-active --quiet camera-agent.service || systemctl stop camera-agent.service || true
+  local back=""
+  [ -n "$keep_previous" ] && [ -f "$keep_previous" ] &&
+    back="; the binary it replaced is kept at $keep_previous (install.sh --agent $keep_previous puts it back)"
+  die "camera-agent did not start, so it was stopped: see journalctl -u camera-agent$back"
+}
+
 wait_ready() {
   local port=8003 body
   for _ in $(seq 1 60); do
@@ -359,11 +369,16 @@ do_install() {
 
   if live && ! $dry_run; then
     systemctl daemon-reload
-    if $start && [ "${#changes[@]}" -gt 0 ]; then
-      systemctl restart "${units[@]}"
-      wait_ready
-    elif $start; then
-      systemctl start "${units[@]}"
+    if $start; then
+      # An agent that failed to start before (a release that would not start, which this run
+      # puts back) may have used up its start limit, and systemd would refuse this start too.
+      systemctl reset-failed "${units[@]}" 2>/dev/null || true
+      if [ "${#changes[@]}" -gt 0 ]; then
+        systemctl restart "${units[@]}" || start_failed
+        wait_ready
+      else
+        systemctl start "${units[@]}" || start_failed
+      fi
     fi
     $start && systemctl start camera-agent-backup.timer
   fi

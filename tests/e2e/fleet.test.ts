@@ -708,9 +708,13 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
       // reboot, cam1 on the same boot of root-b), and cam2 and cam3 were never touched.
       expect(await fingerprints(HOSTS)).toEqual(before);
 
-      // deb1: the bad release really ran, and the old one is back, ready, without a reboot.
+      // deb1: the bad release really ran, the installer stopped it rather than leave it
+      // restarting, and the old one is back, ready, without a reboot.
       expect(await vm("deb1").sh("journalctl -u camera-agent --no-pager -o cat")).toContain(
         "fails to start after migrating its database",
+      );
+      expect(installer.output).toContain(
+        "camera-agent did not start, so it was stopped: see journalctl -u camera-agent; the binary it replaced is kept at /var/lib/camera-fleet/previous-camera-agent",
       );
       expect(await runningVersion("deb1")).toBe(GOOD_VERSION);
       expect((await health("deb1", "/health/ready")).status).toBe(200);
