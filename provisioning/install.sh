@@ -237,10 +237,14 @@ install_packages() {
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The agent did not start: it is stopped rather than left restarting on its own (each try
-# starts the binary again, and runs its migrations again), and the way back is named.
+# Starting UNITS failed. An agent that did not start is stopped rather than left restarting on
+# its own (each try starts the binary again, and runs its migrations again), and the way back
+# is named.
 start_failed() {
-  systemctl is-active --quiet camera-agent.service || systemctl stop camera-agent.service || true
+  if systemctl is-active --quiet camera-agent.service; then
+    die "not every one of $* started: see systemctl status $*"
+  fi
+  systemctl stop camera-agent.service || true
   local back=""
   [ -n "$keep_previous" ] && [ -f "$keep_previous" ] &&
     back="; the binary it replaced is kept at $keep_previous (install.sh --agent $keep_previous puts it back)"
@@ -374,10 +378,10 @@ do_install() {
       # puts back) may have used up its start limit, and systemd would refuse this start too.
       systemctl reset-failed "${units[@]}" 2>/dev/null || true
       if [ "${#changes[@]}" -gt 0 ]; then
-        systemctl restart "${units[@]}" || start_failed
+        systemctl restart "${units[@]}" || start_failed "${units[@]}"
         wait_ready
       else
-        systemctl start "${units[@]}" || start_failed
+        systemctl start "${units[@]}" || start_failed "${units[@]}"
       fi
     fi
     $start && systemctl start camera-agent-backup.timer
