@@ -383,8 +383,8 @@ do_install() {
       else
         systemctl start "${units[@]}" || start_failed "${units[@]}"
       fi
+      systemctl start camera-agent-backup.timer
     fi
-    $start && systemctl start camera-agent-backup.timer
   fi
 }
 

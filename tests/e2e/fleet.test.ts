@@ -362,7 +362,7 @@ async function bootGuests(
   // Every worker finishes (each boot is bounded) before a failure is reported, so no guest
   // starts after the suite's cleanup.
   const failed = (
-    await Promise.allSettled(Array.from({ length: Math.max(1, availableParallelism()) }, boot))
+    await Promise.allSettled(Array.from({ length: availableParallelism() }, boot))
   ).find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
 }
