@@ -47,6 +47,7 @@ const SSH_CIPHER = "aes128-gcm@openssh.com";
 
 const vms = new Map<string, QemuVm>();
 const figures: Record<string, number> = {};
+let suiteStarted = 0;
 
 interface Recap {
   ok: number;
@@ -60,6 +61,11 @@ interface Run {
   code: number;
   output: string;
   recap: Map<string, Recap>;
+}
+
+/** CPU seconds all the guests' emulators have used so far. */
+function guestsCpuSeconds(): number {
+  return [...vms.values()].reduce((sum, guest) => sum + guest.cpuSeconds(), 0);
 }
 
 function vm(host: string): QemuVm {
@@ -207,6 +213,7 @@ async function playbook(
   hosts = inventory,
 ): Promise<Run> {
   const started = performance.now();
+  const guestsBefore = guestsCpuSeconds();
   // Ansible's own log of the run: the same lines, each with its time (where a run spends it).
   const timedLog = join(ARTIFACTS, `fleet-${step}.timed.log`);
   rmSync(timedLog, { force: true });
@@ -230,6 +237,12 @@ async function playbook(
   const output = `${stdout}${stderr}`;
   writeFileSync(join(ARTIFACTS, `fleet-${step}.log`), output);
   figures[`${step}_seconds`] = Number(((performance.now() - started) / 1000).toFixed(1));
+  // What the run cost the two host cores, Ansible's side and the guests': with the wall time
+  // above, how busy the machine was (docs/development.md).
+  figures[`${step}_controller_cpu_seconds`] = Number(
+    (Number(child.resourceUsage()?.cpuTime.total ?? 0) / 1e6).toFixed(1),
+  );
+  figures[`${step}_guests_cpu_seconds`] = Number((guestsCpuSeconds() - guestsBefore).toFixed(1));
   return { code, output, recap: parseRecap(stdout) };
 }
 
@@ -357,6 +370,8 @@ async function bootGuests(
       figures[`${guest.name}_up_seconds`] = Number(
         ((performance.now() - started) / 1000).toFixed(1),
       );
+      // The boot's own work, whatever the machine's pace.
+      figures[`${guest.name}_up_cpu_seconds`] = guestVm.cpuSeconds();
     }
   };
   // Every worker finishes (each boot is bounded) before a failure is reported, so no guest
@@ -381,10 +396,10 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
     });
     // The Debian guest's disk is built (unless the test run built it ahead: npm test does,
     // beside the update stages) while the first image guests boot.
-    const started = performance.now();
+    suiteStarted = performance.now();
     const debianDisk = buildDebianGuest(`${IMAGE_SSH_KEY}.pub`).then((disk) => {
       figures.debian_guest_build_seconds = Number(
-        ((performance.now() - started) / 1000).toFixed(1),
+        ((performance.now() - suiteStarted) / 1000).toFixed(1),
       );
       return disk;
     });
@@ -395,7 +410,7 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
       ...IMAGE_HOSTS.map((name) => ({ name, disk: Promise.resolve(IMAGE), diskSize: "8G" })),
       { name: "deb1", disk: debianDisk, diskSize: "6G" },
     ]);
-    figures.all_guests_up_seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+    figures.all_guests_up_seconds = Number(((performance.now() - suiteStarted) / 1000).toFixed(1));
     mislabelledBundle = buildMislabelledBundle();
     // The guests reach the host's loopback as 10.0.2.2 (QEMU's user network).
     bundleServer = Bun.serve({
@@ -418,6 +433,8 @@ describe("fleet playbooks against three image guests and a Debian guest", () => 
 
   afterAll(async () => {
     bundleServer?.stop(true);
+    figures.total_seconds = Number(((performance.now() - suiteStarted) / 1000).toFixed(1));
+    figures.guests_cpu_seconds = Number(guestsCpuSeconds().toFixed(1));
     await Promise.all([...vms.values()].map((each) => each.stop()));
     writeFileSync(join(ARTIFACTS, "fleet.json"), `${JSON.stringify(figures, null, 2)}\n`);
   });

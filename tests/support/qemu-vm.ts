@@ -1,7 +1,15 @@
 // Boots a built appliance image in QEMU (TCG: no KVM on CI) with the API, health and SSH
 // ports forwarded to loopback. The disk is a copy-on-write overlay, so the built image stays
 // untouched, and the serial console goes to a log file kept as a test artifact.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import type { Subprocess } from "bun";
@@ -214,6 +222,18 @@ export class QemuVm {
     if (options.arch === "x86-64") copyFileSync("/usr/share/OVMF/OVMF_VARS_4M.fd", vars);
     const ports = { ssh: freePort(), api: freePort(), health: freePort() };
     return new QemuVm(options, work, overlay, vars, ports);
+  }
+
+  /**
+   * CPU seconds the emulator has used since power-on (all its threads, user and system): what
+   * the guest's work cost the host, whatever else the host was doing meanwhile.
+   */
+  cpuSeconds(): number {
+    // utime and stime, the 14th and 15th fields; the command name before them (in parentheses)
+    // may hold spaces. In clock ticks, which Linux fixes at 100 a second for user space.
+    const stat = readFileSync(`/proc/${this.process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   }
 
   /** Seconds since power-on. */
