@@ -226,12 +226,18 @@ export class QemuVm {
 
   /**
    * CPU seconds the emulator has used since power-on (all its threads, user and system): what
-   * the guest's work cost the host, whatever else the host was doing meanwhile.
+   * the guest's work cost the host, whatever else the host was doing meanwhile. NaN once the
+   * emulator is gone: a figure for the record, which must not hide why the guest went.
    */
   cpuSeconds(): number {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${this.process.pid}/stat`, "utf8");
+    } catch {
+      return Number.NaN;
+    }
     // utime and stime, the 14th and 15th fields; the command name before them (in parentheses)
     // may hold spaces. In clock ticks, which Linux fixes at 100 a second for user space.
-    const stat = readFileSync(`/proc/${this.process.pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
   }
