@@ -370,7 +370,7 @@ async function bootGuests(
       figures[`${guest.name}_up_seconds`] = Number(
         ((performance.now() - started) / 1000).toFixed(1),
       );
-      // The boot's own work, whatever the machine's pace.
+      // Its CPU to that point, beside the wall time: four boots share two cores.
       figures[`${guest.name}_up_cpu_seconds`] = guestVm.cpuSeconds();
     }
   };
