@@ -239,8 +239,9 @@ async function playbook(
   figures[`${step}_seconds`] = Number(((performance.now() - started) / 1000).toFixed(1));
   // What the run cost the two host cores, Ansible's side and the guests': with the wall time
   // above, how busy the machine was (docs/development.md).
+  // NaN (null in fleet.json) if Bun has no usage for it: a missing figure, not a zero.
   figures[`${step}_controller_cpu_seconds`] = Number(
-    (Number(child.resourceUsage()?.cpuTime.total ?? 0) / 1e6).toFixed(1),
+    (Number(child.resourceUsage()?.cpuTime.total) / 1e6).toFixed(1),
   );
   figures[`${step}_guests_cpu_seconds`] = Number((guestsCpuSeconds() - guestsBefore).toFixed(1));
   return { code, output, recap: parseRecap(stdout) };
